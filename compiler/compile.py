@@ -1,0 +1,204 @@
+"""`tayori compile`: legacy folder → profile + secrets + migration report.
+
+The reader does the dialect's work; this module does what is the same for every dialect:
+detection, hashing the passwords on all cores, carrying the admin's earlier answers over,
+accounting for every line the reader opened, and writing the three files atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tayori.compiler.legacy_tree import LegacyTree
+from tayori.compiler.messages import render
+from tayori.compiler.registry import BROKEN, Progress, Reader, ReaderResult, available_readers, detect
+from tayori.compiler.report import Kind, Report, ReportBuilder
+from tayori.profiles.model import Decision, Profile
+from tayori.profiles.passwords import hash_password
+from tayori.profiles.roundtrip import apply_model, dump_document, load_document, profile_data
+
+
+class CompileError(Exception):
+    """Nothing usable could be produced (exit 1)."""
+
+
+@dataclass
+class Compiled:
+    profile: Profile
+    report: Report
+    secrets: dict[str, Any]
+    reader: Reader
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _hash_one(item: tuple[str, str]) -> tuple[str, str]:
+    return item[0], hash_password(item[1])
+
+
+def hash_passwords(
+    passwords: dict[str, str], progress: Progress | None = None, workers: int | None = None
+) -> dict[str, str]:
+    """Hash plaintexts on all cores (SHA512-CRYPT is slow by design)."""
+    items = list(passwords.items())
+    out: dict[str, str] = {}
+    if not items:
+        return out
+    total = len(items)
+    if total < 64:  # a pool costs more than it saves for a handful
+        for n, item in enumerate(items, 1):
+            k, h = _hash_one(item)
+            out[k] = h
+            if progress:
+                progress(n, total, "hashing passwords")
+        return out
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for n, (k, h) in enumerate(pool.map(_hash_one, items, chunksize=32), 1):
+            out[k] = h
+            if progress and (n % 50 == 0 or n == total):
+                progress(n, total, "hashing passwords")
+    return out
+
+
+def existing_answers(profile_path: Path | None) -> dict[str, Any]:
+    """Answers the admin gave in a profile we are compiling into again."""
+    if profile_path is None or not profile_path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(profile_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    decisions = (data or {}).get("decisions") if isinstance(data, dict) else None
+    if not isinstance(decisions, dict):
+        return {}
+    return {
+        k: v.get("value")
+        for k, v in decisions.items()
+        if isinstance(v, dict) and v.get("pending") is False and "value" in v
+    }
+
+
+def choose_reader(tree: LegacyTree, dialect: str | None) -> Reader:
+    if dialect:
+        readers = available_readers()
+        if dialect not in readers:
+            raise CompileError(f"unknown dialect {dialect!r} (known: {', '.join(sorted(readers)) or 'none'})")
+        return readers[dialect]
+    found = detect(tree)
+    if not found:
+        known = ", ".join(r.title for r in available_readers().values()) or "none installed"
+        if BROKEN:
+            known += "; not loaded: " + ", ".join(sorted(BROKEN))
+        raise CompileError(
+            f"{tree.root}: no legacy mail server installation recognised here (readers: {known}); "
+            "point at the folder that holds the settings files (XMail: MailRoot; E-Post: the folder with ms/ "
+            "or effect.dat; PMailServer2: the folder with Data/pmail.ini)"
+        )
+    return found[0][1]
+
+
+def compile_legacy(
+    folder: Path,
+    *,
+    dialect: str | None = None,
+    into: Path | None = None,
+    hash_passwords_too: bool = True,
+    progress: Progress | None = None,
+) -> Compiled:
+    if not folder.is_dir():
+        raise CompileError(f"{folder}: not a folder")
+    tree = LegacyTree(folder)
+    reader = choose_reader(tree, dialect)
+    builder = ReportBuilder(reader.name, tree)
+    builder.answers = existing_answers(into)
+    t0 = time.perf_counter()
+    result: ReaderResult = reader.read(tree, builder, progress)
+    t1 = time.perf_counter()
+    for rel, lines in builder.unaccounted().items():
+        for n in lines:
+            builder.unmapped(f"coverage.{rel}.{n}", "input.unaccounted", file=rel, line=n)
+    profile = result.profile
+    hashed: dict[str, str] = {}
+    if hash_passwords_too and result.passwords:
+        hashed = hash_passwords(result.passwords, progress)
+    t2 = time.perf_counter()
+    if hashed:
+        accounts = [
+            a.model_copy(update={"password_hash": hashed[a.address]}) if a.address in hashed else a
+            for a in profile.accounts
+        ]
+        profile = profile.model_copy(update={"accounts": accounts})
+    report = builder.build(source=str(folder), profile=str(into) if into else None)
+    decisions = dict(profile.decisions)
+    for e in report.entries:
+        if e.kind == Kind.DECIDE and e.decide is not None:
+            decisions[e.decide.key] = Decision(
+                value=e.decide.value,
+                pending=e.decide.pending,
+                options=list(e.decide.options),
+                question=f"{render(e.message, e.params, 'ja')} / {render(e.message, e.params, 'en')}",
+                origin=e.location() or None,
+            )
+    profile = profile.model_copy(update={"decisions": decisions})
+    # Re-validate: a reader must never hand the runtime something `tayori check` would refuse.
+    profile = Profile.model_validate(profile.model_dump(mode="json", by_alias=True))
+    return Compiled(
+        profile, report, result.secrets, reader, {"read": t1 - t0, "hash": t2 - t1, "total": time.perf_counter() - t0}
+    )
+
+
+def _atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+HEADER = (
+    "# Tayori profile compiled by `tayori compile` from {dialect} ({folder}).\n"
+    "# Migration report / 移行レポート: {report}\n"
+    "# Edit freely: comments and key order are kept by the TUI and by re-compiling.\n"
+)
+
+
+def write_profile(path: Path, profile: Profile, report_name: str) -> None:
+    """Write a new profile, or merge into an existing one keeping the admin's comments."""
+    data = profile_data(profile)
+    if path.exists():
+        try:
+            doc = load_document(path.read_text(encoding="utf-8"))
+        except Exception:  # an unreadable old profile is replaced, not merged
+            doc = None
+        if doc is not None:
+            _atomic_write(path, dump_document(apply_model(doc, profile)))
+            return
+    src = profile.source
+    head = HEADER.format(dialect=src.dialect if src else "?", folder=src.folder if src else "?", report=report_name)
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=4096)
+    _atomic_write(path, head + body)
+
+
+def write_secrets(path: Path, secrets: dict[str, Any]) -> None:
+    text = (
+        "# Tayori secrets: plaintexts kept on purpose (APOP, CRAM-MD5) and relay passwords.\n"
+        "# Mode 0600. Never share this file / このファイルは共有しないでください。\n"
+        + yaml.safe_dump({"secrets_version": 1, **secrets}, allow_unicode=True, sort_keys=False)
+    )
+    _atomic_write(path, text, mode=0o600)
+
+
+def secrets_path_for(profile_path: Path) -> Path:
+    name = profile_path.name
+    stem = name[: -len(".yaml")] if name.endswith(".yaml") else name
+    return profile_path.with_name(stem + ".secrets.yaml")

@@ -1,0 +1,69 @@
+"""Reader registry and dialect detection.
+
+Each dialect has exactly one reader module exposing `READER`; the registry imports them lazily so
+a broken or missing reader cannot stop the others (or `tayori --help`) from working.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from tayori.compiler.legacy_tree import LegacyTree
+    from tayori.compiler.report import ReportBuilder
+    from tayori.profiles.model import Profile
+
+# dialect name -> module holding READER
+READER_MODULES: dict[str, str] = {
+    "xmail": "tayori.compiler.xmail.reader",
+    "epost": "tayori.compiler.epost.reader",
+    "pmail": "tayori.compiler.pmail.reader",
+}
+
+# (done, total, what) — long readers call it so the CLI/TUI can show progress.
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ReaderResult:
+    profile: Profile
+    # The secrets file's content (see tayori.profiles.secrets): plaintexts kept on purpose only.
+    secrets: dict[str, Any] = field(default_factory=dict)
+    # account address -> legacy plaintext password. The compiler hashes these on all cores (slow by
+    # design, timed apart from reading) into each account's `password_hash`; readers never hash.
+    passwords: dict[str, str] = field(default_factory=dict)
+
+
+class Reader(Protocol):
+    name: str
+    title: str
+
+    def detect(self, tree: LegacyTree) -> int:
+        """0 when the folder is not this dialect; higher means more certain (100 = sure)."""
+        ...
+
+    def read(self, tree: LegacyTree, report: ReportBuilder, progress: Progress | None = None) -> ReaderResult: ...
+
+
+# dialect -> why its reader could not be loaded (shown when nothing else recognises a folder)
+BROKEN: dict[str, str] = {}
+
+
+def available_readers() -> dict[str, Reader]:
+    """The readers that import; one broken reader must not stop the others."""
+    readers: dict[str, Reader] = {}
+    for name, module in READER_MODULES.items():
+        try:
+            readers[name] = importlib.import_module(module).READER
+        except Exception as exc:
+            BROKEN[name] = f"{type(exc).__name__}: {exc}"
+    return readers
+
+
+def detect(tree: LegacyTree) -> list[tuple[int, Reader]]:
+    """Readers that recognise the folder, most certain first."""
+    scored = [(r.detect(tree), r) for r in available_readers().values()]
+    return sorted(((s, r) for s, r in scored if s > 0), key=lambda x: -x[0])
