@@ -118,7 +118,7 @@ def expand_ranges(text: str) -> set[int]:
 
 # Values after these words are secrets wherever they appear in raw legacy text.
 _SECRET_ASSIGNMENT = re.compile(
-    r"(?i)((?:pass(?:word|wd)?|pwd|secret|apop|authpass|smtpauthpass|ldapadminpw)\s*[=:\t ]\s*)"
+    r"(?i)(\b(?:pass(?:word|wd)?|pwd|secret|authpass|smtpauthpass|ldapadminpw)\s*[=:]\s*)"
     r"(\"[^\"]*\"|'[^']*'|\S+)"
 )
 MASK = "********"

@@ -275,7 +275,8 @@ _HHMM = re.compile(r"^([01]\d|2[0-4]):[0-5]\d$")
 
 class TimeWindow(Compiled):
     days: list[Weekday] = Field(
-        default_factory=lambda: list[Weekday](["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), description="days it applies"
+        default_factory=lambda: list[Weekday](["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+        description="days it applies",
     )
     start: str = Field(default="00:00", description="HH:MM, inclusive")
     end: str = Field(default="24:00", description="HH:MM, exclusive")

@@ -1,0 +1,1 @@
+"""PMailServer2 (A.K.I Software) reader: pmail.ini, account.dat, forward.txt, filter.txt."""
