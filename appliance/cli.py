@@ -240,6 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_compile)
+
+    from tayori.appliance import run
+
+    run.register(sub)
     return parser
 
 
