@@ -109,6 +109,24 @@ def _chown_tree(path: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
 
 
+def check_reachable(path: Path, uid: int, gid: int, who: str) -> None:
+    """Every folder above the state root must let the mail user pass, or Dovecot fails later with a
+    'Permission denied' that names no cause the admin can act on."""
+    for parent in [path, *path.parents]:
+        st = parent.stat()
+        if st.st_uid == uid:
+            ok = bool(st.st_mode & 0o100)
+        elif st.st_gid == gid:
+            ok = bool(st.st_mode & 0o010)
+        else:
+            ok = bool(st.st_mode & 0o001)
+        if not ok:
+            raise RunError(
+                f"the state root {path} is inside {parent} (mode {st.st_mode & 0o777:04o}), which the mail user "
+                f"'{who}' cannot enter: choose a root elsewhere, or allow passing through it: chmod o+x {parent}"
+            )
+
+
 def prepare(paths: StatePaths) -> Path:
     """Check the live profile and render everything; returns supervisord's config."""
     try:
@@ -121,6 +139,7 @@ def prepare(paths: StatePaths) -> Path:
     ensure_mail_user()
     ident = dovecot.run_identity()
     if ident.privileged:
+        check_reachable(paths.root, ident.uid, ident.gid, ident.user)
         for d in (
             paths.mail,
             paths.queue,
