@@ -137,6 +137,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
             into=out,
             hash_passwords_too=not args.no_hash,
             progress=progress,
+            probe=args.probe,
         )
     except CompileError as exc:
         print(f"tayori compile: {exc}", file=sys.stderr)
@@ -162,6 +163,15 @@ def cmd_compile(args: argparse.Namespace) -> int:
         text = render_json(report) if fmt == "json" else render_text(report, langs)
         path.write_text(text, encoding="utf-8")
     write_profile(out, profile, targets[0][0].name)
+    if args.probe and compiled.legacy_probes:
+        import yaml
+
+        probes_path = out.with_name(stem + ".probes.yaml")
+        header = "# The legacy server's documented relay behaviour for this install (tayori compile --probe).\n"
+        probes_path.write_text(
+            header + yaml.safe_dump({"probes": compiled.legacy_probes}, allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
     if compiled.secrets:
         write_secrets(secrets_path_for(out), compiled.secrets)
     pending = report.pending_decisions
@@ -237,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dialect", choices=["xmail", "epost", "pmail"], help="skip detection")
     p.add_argument(
         "--no-hash", action="store_true", help="do not hash passwords (accounts get no usable password; for timing)"
+    )
+    p.add_argument(
+        "--probe",
+        action="store_true",
+        help="run the legacy product's documented relay behaviour for this install against the compiled "
+        "policy and report every difference (also writes PROFILE's .probes.yaml for `tayori probe --batch`)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_compile)

@@ -22,6 +22,7 @@ from tayori.compiler.registry import BROKEN, Progress, Reader, ReaderResult, ava
 from tayori.compiler.report import Kind, Report, ReportBuilder
 from tayori.profiles.model import Decision, Profile
 from tayori.profiles.passwords import hash_password
+from tayori.profiles.probe import ProbeResult, parse_table, run_table
 from tayori.profiles.roundtrip import apply_model, dump_document, load_document, profile_data
 
 
@@ -36,6 +37,7 @@ class Compiled:
     secrets: dict[str, Any]
     reader: Reader
     timings: dict[str, float] = field(default_factory=dict)
+    legacy_probes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _hash_one(item: tuple[str, str]) -> tuple[str, str]:
@@ -110,6 +112,7 @@ def compile_legacy(
     into: Path | None = None,
     hash_passwords_too: bool = True,
     progress: Progress | None = None,
+    probe: bool = False,
 ) -> Compiled:
     if not folder.is_dir():
         raise CompileError(f"{folder}: not a folder")
@@ -120,6 +123,8 @@ def compile_legacy(
     t0 = time.perf_counter()
     result: ReaderResult = reader.read(tree, builder, progress)
     t1 = time.perf_counter()
+    if probe:
+        run_legacy_probes(result, builder)
     for rel, lines in builder.unaccounted().items():
         for n in lines:
             builder.unmapped(f"coverage.{rel}.{n}", "input.unaccounted", file=rel, line=n)
@@ -148,9 +153,55 @@ def compile_legacy(
     profile = profile.model_copy(update={"decisions": decisions})
     # Re-validate: a reader must never hand the runtime something `tayori check` would refuse.
     profile = Profile.model_validate(profile.model_dump(mode="json", by_alias=True))
-    return Compiled(
-        profile, report, result.secrets, reader, {"read": t1 - t0, "hash": t2 - t1, "total": time.perf_counter() - t0}
+    timings = {"read": t1 - t0, "hash": t2 - t1, "total": time.perf_counter() - t0}
+    return Compiled(profile, report, result.secrets, reader, timings, result.legacy_probes)
+
+
+def run_legacy_probes(result: ReaderResult, builder: ReportBuilder) -> list[ProbeResult]:
+    """Run the legacy product's documented behaviour against the compiled profile (pure runner: the
+    compiler never imports the runtime). A difference the reader explained (a decision, an upgrade)
+    is counted; any other difference becomes an `upgraded` entry saying what changed."""
+    if not result.legacy_probes:
+        builder.info("probe.none", "compile.probe.none", {"dialect": builder.dialect})
+        return []
+    table = parse_table({"probes": result.legacy_probes}, "legacy probes")
+    results = run_table(result.profile, table)
+    explained: dict[str, int] = {}
+    unexplained = 0
+    for r in results:
+        if r.outcome == r.probe.legacy:
+            continue
+        if r.probe.explained_by:
+            explained[r.probe.explained_by] = explained.get(r.probe.explained_by, 0) + 1
+            continue
+        unexplained += 1
+        p = r.probe
+        builder.upgraded(
+            f"probe.difference.{p.client}.{p.mail_from}.{','.join(p.rcpt_to)}",
+            "compile.probe.difference",
+            {
+                "client": p.client,
+                "sender": p.mail_from or "<>",
+                "rcpt": ", ".join(p.rcpt_to),
+                "legacy": p.legacy,
+                "now": r.outcome,
+                "rule": r.steps[-1].rule if r.steps else "",
+            },
+            paths=["policy.relay"],
+        )
+    builder.info(
+        "probe.summary",
+        "compile.probe.summary",
+        {
+            "total": len(results),
+            "same": sum(1 for r in results if r.outcome == r.probe.legacy),
+            "explained": sum(explained.values()),
+            "by": ", ".join(f"{k} ({v})" for k, v in sorted(explained.items())) or "-",
+            "unexplained": unexplained,
+        },
+        paths=["policy.relay"],
     )
+    return results
 
 
 def _atomic_write(path: Path, text: str, mode: int = 0o644) -> None:

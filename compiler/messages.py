@@ -22,6 +22,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "ファイルが大きすぎます ({size} バイト)。設定ファイルとして読み込みません",
         "the file is too large ({size} bytes) to be a settings file; not read",
     ),
+    "compile.probe.none": (
+        "{dialect} の読み取りは、旧サーバーの中継動作を表すプローブをまだ出力しません",
+        "the {dialect} reader does not yet describe the legacy relay behaviour as probes",
+    ),
+    "compile.probe.summary": (
+        "旧サーバーの中継動作 {total} 件を検証: 同じ {same} 件、判断・安全化で説明済みの違い {explained} 件 ({by})、"
+        "説明のない違い {unexplained} 件",
+        "checked {total} cells of the legacy relay behaviour: {same} the same, {explained} different as explained "
+        "by decisions or upgrades ({by}), {unexplained} unexplained differences",
+    ),
+    "compile.probe.difference": (
+        "中継動作が変わります: クライアント {client}、差出人 {sender}、宛先 {rcpt} — 旧: {legacy}、新: {now} ({rule})",
+        "relay behaviour changes: client {client}, sender {sender}, recipient {rcpt} — legacy: {legacy}, "
+        "now: {now} ({rule})",
+    ),
     "input.unaccounted": (
         "この行は読み取られましたが、どこにも対応付けられていません",
         "this line was read but not accounted for",

@@ -35,6 +35,10 @@ class ReaderResult:
     # account address -> legacy plaintext password. The compiler hashes these on all cores (slow by
     # design, timed apart from reading) into each account's `password_hash`; readers never hash.
     passwords: dict[str, str] = field(default_factory=dict)
+    # The legacy product's documented relay behaviour for this install, as probes (the shared
+    # probe format, `legacy` = what it did, `explained_by` = the decision or upgrade entry that
+    # accounts for a deliberate difference). `tayori compile --probe` runs them.
+    legacy_probes: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Reader(Protocol):

@@ -61,6 +61,9 @@ class Probe(BaseModel):
     code: int | None = None
     legacy: Literal["accept", "refuse"] | None = Field(default=None, description="what the legacy server did")
     note: str | None = None
+    explained_by: str | None = Field(
+        default=None, description="the report entry or decision that explains a deliberate difference from legacy"
+    )
     pop_login: PopLoginFixture | None = Field(default=None, description="a recent POP3/IMAP login (POP-before-SMTP)")
     size: int | None = Field(default=None, description="SIZE= given at MAIL FROM")
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import tayori.compiler.epost.messages  # noqa: F401  (registers the report messages)
 from tayori.compiler.epost.context import Ctx, raw_lines
+from tayori.compiler.epost import legacy_probes
 from tayori.compiler.epost.effect import parse_effect
 from tayori.compiler.epost.filters import compile_maildat
 from tayori.compiler.epost.gateway import parse_gateway
@@ -92,7 +93,18 @@ class EpostReader:
         _progress(progress, 5, steps, "profile")
         profile = assemble(ctx, users)
         _progress(progress, 6, steps, "done")
-        return ReaderResult(profile=profile, secrets=ctx.secrets, passwords=ctx.passwords)
+        return ReaderResult(
+            profile=profile, secrets=ctx.secrets, passwords=ctx.passwords, legacy_probes=relay_probes(ctx, profile)
+        )
+
+
+def relay_probes(ctx: Ctx, profile: Profile) -> list[dict[str, Any]]:
+    """effect.dat's documented behaviour for this install, for `tayori compile --probe`."""
+    rules, plan, upgrade_ids = ctx.settings.get("relay_plan", ([], None, {}))
+    local = next((a.address for a in profile.accounts if a.enabled and a.receive), None)
+    if plan is None or local is None:
+        return []
+    return legacy_probes.generate(rules, plan, local, local.rpartition("@")[2], upgrade_ids)
 
 
 READER = EpostReader()
@@ -292,6 +304,8 @@ def read_relay(ctx: Ctx) -> None:
     default_table = answer if answer in (SAFE_DEFAULT, LEGACY_DEFAULT) else SAFE_DEFAULT
     plan = plan_relay(effect, default_table)
     rules: list[RelayRule] = []
+    upgrade_ids: dict[int, str] = {}
+    ctx.settings["relay_plan"] = (effect.rules if effect is not None else [], plan, upgrade_ids)
     for c in plan.rules:
         r = c.rule
         rule = ctx.build(RelayRule, rule_dict(c, f"{rel}:{r.line}"), file=rel, line=r.line, area="effect")
@@ -299,7 +313,7 @@ def read_relay(ctx: Ctx) -> None:
             continue
         rules.append(rule)
         if c.upgraded:
-            report.upgraded(
+            upgrade_ids[r.line] = report.upgraded(
                 "effect.sender_relay",
                 c.upgraded,
                 {"pattern": r.pattern, "table": c.table},
@@ -307,7 +321,7 @@ def read_relay(ctx: Ctx) -> None:
                 line=r.line,
                 raw=r.raw,
                 paths=["policy.relay.rules"],
-            )
+            ).id
         elif r.type == "true" and r.clients:
             report.info(
                 "effect.trusted",
