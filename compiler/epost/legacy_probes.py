@@ -17,18 +17,18 @@ from tayori.compiler.epost.effect import EffectRule
 from tayori.compiler.epost.relay import DECISION_KEY, RelayPlan
 from tayori.profiles.relay import client_matches, sender_matches
 
-O, X = "accept", "refuse"
+ACC, REF = "accept", "refuse"
 CLASSES = ("local", "local-unknown", "external")
 # rows: sender class; columns: recipient class
-TABLE_I = {"local": (O, X, O), "local-unknown": (X, X, X), "external": (O, X, X)}
+TABLE_I = {"local": (ACC, REF, ACC), "local-unknown": (REF, REF, REF), "external": (ACC, REF, REF)}
 TABLES = {
-    "true": {c: (O, X, O) for c in CLASSES},
-    "false": {c: (X, X, X) for c in CLASSES},
+    "true": {c: (ACC, REF, ACC) for c in CLASSES},
+    "false": {c: (REF, REF, REF) for c in CLASSES},
     "default": TABLE_I,
     "only": TABLE_I,
-    "norelay": {"local": (O, X, X), "local-unknown": (X, X, X), "external": (O, X, X)},
+    "norelay": {"local": (ACC, REF, REF), "local-unknown": (REF, REF, REF), "external": (ACC, REF, REF)},
 }
-ONLY_OTHERS = {"local": (X, X, X), "local-unknown": (X, X, X), "external": (O, X, X)}
+ONLY_OTHERS = {"local": (REF, REF, REF), "local-unknown": (REF, REF, REF), "external": (ACC, REF, REF)}
 OTHER_CLIENT = "203.0.113.250"
 
 

@@ -10,8 +10,8 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import tayori.compiler.epost.messages  # noqa: F401  (registers the report messages)
-from tayori.compiler.epost.context import Ctx, raw_lines
 from tayori.compiler.epost import legacy_probes
+from tayori.compiler.epost.context import Ctx, raw_lines
 from tayori.compiler.epost.effect import parse_effect
 from tayori.compiler.epost.filters import compile_maildat
 from tayori.compiler.epost.gateway import parse_gateway
