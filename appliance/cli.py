@@ -260,7 +260,24 @@ def build_parser() -> argparse.ArgumentParser:
     from tayori.appliance import run
 
     run.register(sub)
+    _register_optional(sub, "tayori.runtime.queue_cli")  # queue, dkim
+    _register_optional(sub, "tayori.runtime.importmail.cli")  # import-mail
+    _register_optional(sub, "tayori.runtime.probe_cli")  # probe
+    _register_optional(sub, "tayori.appliance.tui")  # tui
     return parser
+
+
+def _register_optional(sub: argparse._SubParsersAction, module: str) -> None:  # type: ignore[type-arg]
+    """Commands whose module is present add themselves (the appliance grows issue by issue)."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            return
+        raise
+    mod.register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,7 @@ import yaml
 
 from tayori.profiles.loader import ProfileError, load_profile
 from tayori.runtime import dovecot, supervise
+from tayori.runtime.outbound import dkim
 from tayori.runtime.paths import StatePaths
 from tayori.runtime.secrets import SecretsError, load_secrets, write_private
 from tayori.runtime.tlscert import CertError, ensure_certificate
@@ -156,6 +157,10 @@ def prepare(paths: StatePaths) -> Path:
         secrets = load_secrets(paths)
     except (CertError, SecretsError) as exc:
         raise RunError(str(exc)) from None
+    for key in dkim.ensure_keys(profile, paths):
+        _say(f"DKIM key for {key.domain}: publish `tayori dkim show {key.domain}` in DNS")
+    if ident.privileged:
+        _chown_tree(paths.dkim, ident.uid, ident.gid)
     if ident.privileged:
         os.chown(certs.key, 0, ident.gid)
         os.chmod(certs.key, 0o640)

@@ -51,34 +51,17 @@ def _split_bytes(data: bytes, unit: int = 1, little: bool = True) -> tuple[list[
         parts, endings = _split_str(text)
         enc = "utf-16-le" if little else "utf-16-be"
         return [p.encode(enc, errors="surrogatepass") for p in parts], endings
-    lines: list[bytes] = []
+    # bytes.splitlines splits on exactly CRLF, LF and lone CR (unlike str.splitlines): what Windows
+    # text-mode readers accept. The kinds are counted apart, for the report.
+    crlf = data.count(b"\r\n")
     kinds: set[str] = set()
-    start = 0
-    i = 0
-    n = len(data)
-    while i < n:
-        b = data[i]
-        if b == 0x0D:
-            if i + 1 < n and data[i + 1] == 0x0A:
-                lines.append(data[start:i])
-                kinds.add("crlf")
-                i += 2
-            else:
-                lines.append(data[start:i])
-                kinds.add("cr")
-                i += 1
-            start = i
-            continue
-        if b == 0x0A:
-            lines.append(data[start:i])
-            kinds.add("lf")
-            i += 1
-            start = i
-            continue
-        i += 1
-    if start < n:
-        lines.append(data[start:])
-    return lines, _kind_name(kinds)
+    if crlf:
+        kinds.add("crlf")
+    if data.count(b"\r") > crlf:
+        kinds.add("cr")
+    if data.count(b"\n") > crlf:
+        kinds.add("lf")
+    return data.splitlines(), _kind_name(kinds)
 
 
 def _split_str(text: str) -> tuple[list[str], str]:

@@ -143,21 +143,33 @@ class ReportBuilder:
         self._ids: dict[str, int] = {}
         self._files: dict[str, _OpenFile] = {}
         self._secrets: set[str] = set()
+        self._sorted_secrets: list[str] | None = None
         # decisions key -> answer, from the profile being re-compiled into (answers survive)
         self.answers: dict[str, Any] = {}
 
     # -- secrets ---------------------------------------------------------------------------
     def secret(self, value: str | None) -> None:
         """Register a secret: it is masked in every raw text and parameter from now on."""
-        if value and len(value) >= 1:
+        if value and value not in self._secrets:
             self._secrets.add(value)
+            self._sorted_secrets = None
 
     def mask(self, text: str) -> str:
         masked = _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + MASK, text)
-        # Longest first, so a secret that contains another is masked whole.
-        for s in sorted(self._secrets, key=len, reverse=True):
-            if len(s) >= 3 or s in masked.split():
-                masked = masked.replace(s, MASK)
+        if not self._secrets:
+            return masked
+        if self._sorted_secrets is None:
+            # longest first, so a secret that contains another is masked whole
+            self._sorted_secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in self._sorted_secrets:
+            if secret not in masked:
+                continue
+            if len(secret) >= 3:
+                masked = masked.replace(secret, MASK)
+            else:
+                # a secret of one or two characters is masked only as a whole word: masking every "a"
+                # would ruin the text and tell nothing about the password anyway
+                masked = re.sub(rf"(?<!\S){re.escape(secret)}(?!\S)", MASK, masked)
         return masked
 
     def _mask_value(self, value: Any) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -131,9 +131,9 @@ def sender_matches(pattern: str, sender: str) -> bool:
 class Engine:
     """The profile, indexed for decisions. Build once per profile (`engine_for`)."""
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, reverse_srs: Callable[[str], str | None] | None = None) -> None:
         self.profile = profile
-        self.directory = Directory.build(profile)
+        self.directory = Directory.build(profile, reverse_srs)
         try:
             self.tz: ZoneInfo | None = ZoneInfo(profile.server.timezone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -8,6 +8,7 @@ as on the legacy Windows servers. Never raises on any input string.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +30,7 @@ class Resolution:
     reason: str | None = None
     origin: str | None = None
     path: str | None = None  # profile path of the object that decided
+    role: str | None = None  # for a list's special addresses: owner, join or leave
 
     @property
     def exists(self) -> bool:
@@ -66,10 +68,13 @@ class Directory:
     aliases: dict[str, tuple[int, Alias]] = field(default_factory=dict)
     wild_aliases: list[tuple[int, Alias]] = field(default_factory=list)
     lists: dict[str, tuple[int, MailingList]] = field(default_factory=dict)
+    # Verifies and undoes an SRS0 address (the key lives in the state root, not in the profile):
+    # bounces to forwarded mail reach the original sender, forged SRS addresses stay unknown.
+    reverse_srs: Callable[[str], str | None] | None = None
 
     @classmethod
-    def build(cls, profile: Profile) -> Directory:
-        d = cls(profile)
+    def build(cls, profile: Profile, reverse_srs: Callable[[str], str | None] | None = None) -> Directory:
+        d = cls(profile, reverse_srs=reverse_srs)
         for dom in profile.domains:
             d.domains[dom.name] = dom.name
             for alias in dom.aliases:
@@ -105,6 +110,15 @@ class Directory:
         found = self._lookup(local, canonical)
         if found is not None:
             return found
+        found = self._list_role(local, canonical)
+        if found is not None:
+            return found
+        if local[:5].upper() == "SRS0=":
+            original = self.reverse_srs(address) if self.reverse_srs is not None else None
+            if original is None:
+                return Resolution(address, "unknown", reason="not a valid SRS address")
+            return Resolution(address, "alias", target=address, forwards=(original,), reason="SRS bounce",
+                              path="delivery (SRS)")
         settings = self._domain_settings(canonical)
         sep = settings.subaddress_separator if settings is not None else None
         if sep and sep in local:
@@ -188,6 +202,19 @@ class Directory:
                 path=f"aliases[{i}]",
             )
         return None
+
+    def _list_role(self, local: str, canonical: str) -> Resolution | None:
+        base, dash, role = local.lower().rpartition("-")
+        if not dash or role not in ("owner", "join", "leave"):
+            return None
+        hit = self.lists.get(f"{base}@{canonical}")
+        if hit is None:
+            return None
+        i, ml = hit
+        if (role == "join" and not ml.join_by_mail) or (role == "leave" and not ml.leave_by_mail):
+            return None
+        return Resolution(f"{local.lower()}@{canonical}", "list", target=ml.address, origin=ml.origin,
+                          path=f"lists[{i}]", role=role)
 
     def _split_targets(self, targets: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         local: list[str] = []

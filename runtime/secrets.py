@@ -2,7 +2,7 @@
 
 ```yaml
 secrets_version: 1
-accounts: {user@example.jp: {password: ...}}   # only accounts with legacy_auth (APOP, CRAM-MD5)
+accounts: {user@example.jp: "..."}             # only accounts with legacy_auth (APOP, CRAM-MD5)
 smarthosts: {isp-relay: {password: ...}}        # keys named by password_secret in the profile
 ```
 """

@@ -618,7 +618,7 @@ def assemble(ctx: Ctx, users: dict[str, User]) -> Profile:
         if user.password:
             ctx.passwords[user.address] = user.password
         if keep_apop and user.has_apop and user.apop_password:
-            ctx.secrets.setdefault("apop", {})[user.address] = user.apop_password
+            ctx.secrets.setdefault("accounts", {})[user.address] = user.apop_password
     limits: dict[str, Any] = {}
     if "max_message_size" in s:
         limits["max_message_size"] = s["max_message_size"][0]

@@ -82,3 +82,25 @@ def test_login_owns_its_addresses() -> None:
     assert D.owns("boss@example.co.jp", "Boss+tag@example.jp")
     assert not D.owns("boss@example.co.jp", "yamada@example.co.jp")
     assert not D.owns("nobody@example.co.jp", "nobody@example.co.jp")
+
+
+def test_list_roles_and_srs() -> None:
+    p = Profile.model_validate(
+        {
+            "profile_version": 1,
+            "domains": [{"name": "example.co.jp"}],
+            "lists": [{"address": "staff@example.co.jp", "join_by_mail": True}],
+        }
+    )
+    srs = {"SRS0=abcd=TT=example.net=bob@example.co.jp": "bob@example.net"}
+    d = Directory.build(p, reverse_srs=lambda a: srs.get(a))
+    assert (d.resolve("staff-owner@example.co.jp").kind, d.resolve("staff-owner@example.co.jp").role) == (
+        "list",
+        "owner",
+    )
+    assert d.resolve("staff-join@example.co.jp").role == "join"
+    assert d.resolve("staff-leave@example.co.jp").kind == "unknown"  # leave by mail is off
+    good = d.resolve("SRS0=abcd=TT=example.net=bob@example.co.jp")
+    assert (good.kind, good.forwards) == ("alias", ("bob@example.net",))
+    assert d.resolve("SRS0=forged=TT=evil.example=x@example.co.jp").reason == "not a valid SRS address"
+    assert Directory.build(p).resolve("SRS0=abcd=TT=example.net=bob@example.co.jp").kind == "unknown"

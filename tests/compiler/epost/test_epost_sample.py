@@ -55,7 +55,7 @@ def test_sample_compiles_with_every_line_accounted_for(shared: Path) -> None:
 
 def test_apop_kept_on_purpose_goes_to_secrets(shared: Path) -> None:
     run = compile_folder(shared / "samples" / "epost", answers={"epost.auth.apop": "on"})
-    assert run.result.secrets["apop"]["suzuki@example.co.jp"] == "Suzuki!Pass7"
+    assert run.result.secrets["accounts"]["suzuki@example.co.jp"] == "Suzuki!Pass7"
     suzuki = next(a for a in run.result.profile.accounts if a.address.startswith("suzuki"))
     assert suzuki.legacy_auth == ["apop"]
 

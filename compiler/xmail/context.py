@@ -1,0 +1,171 @@
+"""What the XMail reader's parts share: the tree, the report, and one way to open a `.tab` file.
+
+`Context.load()` opens a file through the report (so coverage and decoding problems are kept),
+parses it with XMail's grammar, marks comments and blank lines as mapped, and reports the lexical
+findings every table shares (0x5C hazard, unterminated quotes, text after a closing quote, lines
+longer than XMail's buffer, a UTF-8 BOM XMail would have read as data). Records go back to the
+caller, which must account for each one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tayori.compiler.legacy_text import DecodedText, decode_legacy
+from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, LegacyTree
+from tayori.compiler.report import ReportBuilder
+from tayori.compiler.xmail import tab
+from tayori.compiler.xmail.tab import LineKind, TabLine
+
+
+@dataclass
+class Loaded:
+    rel: str
+    records: list[TabLine]
+    decoded: DecodedText
+
+
+@dataclass
+class Context:
+    tree: LegacyTree
+    report: ReportBuilder
+    # legacy plaintexts (address -> password) for the compiler to hash
+    passwords: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, Any] = field(default_factory=dict)
+    _listings: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def find(self, *parts: str) -> Path | None:
+        return self.tree.find(*parts)
+
+    def child(self, base: Path, name: str) -> Path | None:
+        """`base/name`, matched case-insensitively like Windows; listings are cached per folder."""
+        key = os.fspath(base)
+        listing = self._listings.get(key)
+        if listing is None:
+            try:
+                names = sorted(os.listdir(key))
+            except OSError:
+                names = []
+            listing = {}
+            for n in names:
+                listing.setdefault(n.casefold(), n)
+            self._listings[key] = listing
+        actual = listing.get(name.casefold())
+        return base / actual if actual is not None else None
+
+    def rel(self, path: Path) -> str:
+        return self.tree.rel(path)
+
+    def read_decoded(self, path: Path) -> DecodedText | None:
+        """Decode a file; None when it is not a file (quietly) or cannot be read (reported)."""
+        try:
+            # One open and one fstat per file: a 10,000-account MailRoot has over 10,000 files.
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > MAX_SETTINGS_FILE:
+                    rel = self.tree.rel(path)
+                    self.report.error(f"file.too_large.{rel}", "input.too_large", {"size": size}, file=rel)
+                    return None
+                data = fh.read()
+        except (IsADirectoryError, FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            rel = self.tree.rel(path)
+            self.report.error(f"file.unreadable.{rel}", "input.unreadable", {"problem": str(exc)}, file=rel)
+            return None
+        return decode_legacy(data)
+
+    def load(self, path: Path, line_max: int | None = None) -> Loaded | None:
+        """Open and parse a `.tab` file; None when it cannot be read at all (already reported)."""
+        decoded = self.read_decoded(path)
+        if decoded is None:
+            return None
+        rel, decoded = self.report.open_text(path, decoded)
+        limit = line_max or tab.LINE_MAX.get(path.name.lower(), tab.DEFAULT_LINE_MAX)
+        records: list[TabLine] = []
+        for line in tab.parse(decoded, limit):
+            if line.kind != LineKind.RECORD:
+                self.report.mapped(rel, line.number)
+                continue
+            self._lexical(rel, line, decoded, first=line.number == 1)
+            records.append(line)
+        return Loaded(rel, records, decoded)
+
+    def _lexical(self, rel: str, line: TabLine, decoded: DecodedText, first: bool) -> None:
+        r = self.report
+        if first and decoded.bom and decoded.encoding == "utf-8":
+            r.info(f"tab.bom.{rel}", "xmail.tab.bom", {}, file=rel, line=line.number, raw=line.text)
+        if line.xmail_fields is not None:
+            r.info(
+                f"tab.backslash.{rel}:{line.number}",
+                "xmail.tab.backslash",
+                {"tayori": " | ".join(line.fields), "xmail": " | ".join(line.xmail_fields)},
+                file=rel,
+                line=line.number,
+                raw=line.text,
+            )
+        if line.unterminated:
+            r.error(
+                f"tab.unterminated.{rel}:{line.number}",
+                "xmail.tab.unterminated",
+                {},
+                file=rel,
+                line=line.number,
+                raw=line.text,
+            )
+        if line.dropped:
+            r.error(
+                f"tab.dropped.{rel}:{line.number}",
+                "xmail.tab.dropped",
+                {"text": line.dropped},
+                file=rel,
+                line=line.number,
+                raw=line.text,
+            )
+        if line.overlong:
+            r.error(
+                f"tab.overlong.{rel}:{line.number}",
+                "xmail.tab.overlong",
+                {"size": line.overlong},
+                file=rel,
+                line=line.number,
+                raw=line.text[:200],
+            )
+
+    # -- shorthands for per-record outcomes ---------------------------------------------------
+    def mapped(self, rel: str, line: TabLine) -> None:
+        self.report.mapped(rel, line.number)
+
+    def bad_fields(self, rel: str, line: TabLine, expected: str) -> None:
+        """A record XMail skips because of its field count."""
+        self.report.error(
+            f"tab.fields.{rel}:{line.number}",
+            "xmail.tab.fields",
+            {"expected": expected, "found": len(line.fields)},
+            file=rel,
+            line=line.number,
+            raw=line.text,
+        )
+
+    def unmapped(self, id: str, message: str, rel: str, line: TabLine, **params: Any) -> None:
+        self.report.unmapped(id, message, params, file=rel, line=line.number, raw=line.text)
+
+    def origin(self, rel: str, line: TabLine | int) -> str:
+        return f"{rel}:{line if isinstance(line, int) else line.number}"
+
+
+@dataclass
+class Command:
+    """One mailproc/cmdaliases/custdomains line: the command (lower-cased) and its arguments."""
+
+    rel: str
+    line: TabLine
+    name: str
+    args: tuple[str, ...]
+
+
+def commands(loaded: Loaded) -> list[Command]:
+    return [Command(loaded.rel, rec, rec.fields[0].lower(), rec.fields[1:]) for rec in loaded.records]

@@ -1,0 +1,1 @@
+"""Programs Dovecot runs: the post-login hook (POP-before-SMTP records) and the quota warning."""
