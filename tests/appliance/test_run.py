@@ -68,9 +68,19 @@ def test_unreachable_root_is_a_clear_error(tmp_path: Path) -> None:
     hidden = tmp_path / "private"
     hidden.mkdir(mode=0o700)
     r = subprocess.run(
-        [sys.executable, "-m", "tayori.appliance.cli", "--root", str(hidden / "r"), "run", str(DEFAULT),
-         "--prepare-only"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "tayori.appliance.cli",
+            "--root",
+            str(hidden / "r"),
+            "run",
+            str(DEFAULT),
+            "--prepare-only",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode == 1
     assert "which the mail user 'tayori' cannot enter" in r.stderr and "chmod o+x" in r.stderr
@@ -81,7 +91,9 @@ def test_a_broken_live_profile_stops_the_start(tmp_path: Path) -> None:
     bad.write_text("profile_version: 1\naccounts:\n  - address: a@nowhere.test\n", encoding="utf-8")
     r = subprocess.run(
         [sys.executable, "-m", "tayori.appliance.cli", "--root", str(tmp_path / "r"), "run", str(bad)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode == 1
     assert "bad" not in r.stdout
@@ -110,15 +122,24 @@ def _wait_port(port: int, deadline: float) -> None:
 def test_run_brings_up_dovecot_and_stops_cleanly(tmp_path: Path, state_root: Path) -> None:
     ports = {name: _free_port() for name in ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")}
     text = DEFAULT.read_text(encoding="utf-8")
-    for name, default in (("smtp", 2525), ("submission", 2587), ("submissions", 2465), ("pop3", 2110),
-                          ("pop3s", 2995), ("imap", 2143), ("imaps", 2993)):
+    for name, default in (
+        ("smtp", 2525),
+        ("submission", 2587),
+        ("submissions", 2465),
+        ("pop3", 2110),
+        ("pop3s", 2995),
+        ("imap", 2143),
+        ("imaps", 2993),
+    ):
         text = text.replace(f"port: {default}", f"port: {ports[name]}")
     prof = tmp_path / "p.yaml"
     prof.write_text(text, encoding="utf-8")
     env = {**os.environ, "TAYORI_SOCKET_DIR": f"/tmp/tyt-{os.getpid()}"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "tayori.appliance.cli", "--root", str(state_root), "run", str(prof)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     try:
         _wait_port(ports["pop3"], time.monotonic() + 30)
