@@ -25,6 +25,10 @@ soak:
     ./scripts/bootstrap
     .venv/bin/python bench/soak.py
 
+# build the container image (offline base image first when missing)
+image:
+    ./scripts/build-image
+
 # regenerate the profile schema and field reference from the model
 docs:
     ./scripts/gen-profile-docs

@@ -13,15 +13,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:
+    from tayori.runtime.paths import StatePaths
 
-from tayori.profiles.loader import ProfileError, load_profile
-from tayori.runtime import dovecot, supervise
-from tayori.runtime.outbound import dkim
-from tayori.runtime.paths import StatePaths
-from tayori.runtime.secrets import SecretsError, load_secrets, write_private
-from tayori.runtime.tlscert import CertError, ensure_certificate
+# The runtime's modules are imported where they are used: `tayori --help` and `tayori check`
+# build the whole parser, and must not pay for DKIM, TLS and Dovecot code they never run.
 
 
 class RunError(Exception):
@@ -38,6 +36,8 @@ def _companion(profile: Path, suffix: str) -> Path:
 
 
 def _answered(text: str) -> dict[str, object]:
+    import yaml
+
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError:
@@ -78,6 +78,8 @@ def install(source: Path | None, paths: StatePaths, replace: bool = False) -> st
     tmp = live.with_name(".profile.yaml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(live)
+    from tayori.runtime.secrets import write_private
+
     secrets = _companion(source, ".secrets.yaml")
     if secrets.exists() and (replace or not paths.secrets.exists()):
         write_private(paths.secrets, secrets.read_text(encoding="utf-8"))
@@ -91,6 +93,8 @@ def install(source: Path | None, paths: StatePaths, replace: bool = False) -> st
 
 def ensure_mail_user() -> None:
     """As root, mail and queue belong to a system user of their own, never to root."""
+    from tayori.runtime import dovecot
+
     if os.geteuid() != 0:
         return
     try:
@@ -130,6 +134,12 @@ def check_reachable(path: Path, uid: int, gid: int, who: str) -> None:
 
 def prepare(paths: StatePaths) -> Path:
     """Check the live profile and render everything; returns supervisord's config."""
+    from tayori.profiles.loader import ProfileError, load_profile
+    from tayori.runtime import dovecot, supervise
+    from tayori.runtime.outbound import dkim
+    from tayori.runtime.secrets import SecretsError, load_secrets
+    from tayori.runtime.tlscert import CertError, ensure_certificate
+
     try:
         loaded = load_profile(paths.profile, cache=False)
     except ProfileError as exc:
@@ -174,6 +184,8 @@ def prepare(paths: StatePaths) -> Path:
 
 
 def cmd_run(args: argparse.Namespace, root: Path) -> int:
+    from tayori.runtime.paths import StatePaths
+
     paths = StatePaths.at(root)
     try:
         paths.ensure()

@@ -26,6 +26,11 @@ from tayori.profiles.probe import ProbeResult, parse_table, run_table
 from tayori.profiles.roundtrip import apply_model, dump_document, load_document, profile_data
 
 
+# libyaml's emitter: a 10,000-account profile takes seconds with the pure-Python one
+_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class CompileError(Exception):
     """Nothing usable could be produced (exit 1)."""
 
@@ -73,7 +78,7 @@ def existing_answers(profile_path: Path | None) -> dict[str, Any]:
     if profile_path is None or not profile_path.exists():
         return {}
     try:
-        data = yaml.safe_load(profile_path.read_text(encoding="utf-8"))
+        data = yaml.load(profile_path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - safe loader
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     decisions = (data or {}).get("decisions") if isinstance(data, dict) else None
@@ -226,7 +231,8 @@ HEADER = (
 def write_profile(path: Path, profile: Profile, report_name: str) -> None:
     """Write a new profile, or merge into an existing one keeping the admin's comments."""
     data = profile_data(profile)
-    if path.exists():
+    if path.exists() and _has_admin_comments(path.read_text(encoding="utf-8")):
+        # only then the slow round-trip merge: it is what keeps the admin's comments
         try:
             doc = load_document(path.read_text(encoding="utf-8"))
         except Exception:  # an unreadable old profile is replaced, not merged
@@ -236,8 +242,18 @@ def write_profile(path: Path, profile: Profile, report_name: str) -> None:
             return
     src = profile.source
     head = HEADER.format(dialect=src.dialect if src else "?", folder=src.folder if src else "?", report=report_name)
-    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=4096)
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096)
     _atomic_write(path, head + body)
+
+
+def _has_admin_comments(text: str) -> bool:
+    """Whether a profile holds comments beyond the header `tayori compile` writes."""
+    for line in text.splitlines():
+        if line.startswith("# ") and line.startswith(("# Tayori profile compiled", "# Migration report", "# Edit freely")):
+            continue
+        if "#" in line:
+            return True
+    return False
 
 
 def write_secrets(path: Path, secrets: dict[str, Any]) -> None:
