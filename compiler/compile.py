@@ -25,7 +25,6 @@ from tayori.profiles.passwords import hash_password
 from tayori.profiles.probe import ProbeResult, parse_table, run_table
 from tayori.profiles.roundtrip import apply_model, dump_document, load_document, profile_data
 
-
 # libyaml's emitter: a 10,000-account profile takes seconds with the pure-Python one
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,7 +77,7 @@ def existing_answers(profile_path: Path | None) -> dict[str, Any]:
     if profile_path is None or not profile_path.exists():
         return {}
     try:
-        data = yaml.load(profile_path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - safe loader
+        data = yaml.load(profile_path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     decisions = (data or {}).get("decisions") if isinstance(data, dict) else None
@@ -248,8 +247,9 @@ def write_profile(path: Path, profile: Profile, report_name: str) -> None:
 
 def _has_admin_comments(text: str) -> bool:
     """Whether a profile holds comments beyond the header `tayori compile` writes."""
+    ours = ("# Tayori profile compiled", "# Migration report", "# Edit freely")
     for line in text.splitlines():
-        if line.startswith("# ") and line.startswith(("# Tayori profile compiled", "# Migration report", "# Edit freely")):
+        if line.startswith(ours):
             continue
         if "#" in line:
             return True
