@@ -53,6 +53,10 @@ def profile_data(profile: Profile) -> dict[str, Any]:
     data.pop("listeners", None)
     if listeners:
         data["listeners"] = listeners
+    # `pending` is what the admin flips to answer: always written, even while it is the default
+    for key, decision in profile.decisions.items():
+        if key in data.get("decisions", {}):
+            data["decisions"][key]["pending"] = decision.pending
     order = list(Profile.model_fields)
     data = {k: data[k] for k in sorted(data, key=order.index)}
     return data
