@@ -222,6 +222,10 @@ class ReportBuilder:
                 out[rel] = missing
         return out
 
+    def decision_keys(self) -> set[str]:
+        """The decisions asked so far (readers use it to describe the legacy behaviour they replaced)."""
+        return {e.decide.key for e in self._entries if e.decide is not None}
+
     @property
     def files(self) -> list[str]:
         return list(self._files)

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, LegacyTree
+from tayori.compiler.pmail import legacy_probes
 from tayori.compiler.pmail import messages as _messages  # noqa: F401  (registers the catalogue)
 from tayori.compiler.pmail.accountdat import AccountFile, AccountRecord, parse_binary, parse_text, sniff
 from tayori.compiler.pmail.filters import parse_filters
@@ -155,7 +156,14 @@ class _Run:
             logging=logging,
         )
         self._step(6, "done")
-        return ReaderResult(profile=profile, secrets=self.secrets, passwords=self.passwords)
+        return ReaderResult(
+            profile=profile,
+            secrets=self.secrets,
+            passwords=self.passwords,
+            legacy_probes=legacy_probes.generate(
+                profile, legacy_probes.POP_BEFORE_SMTP in self.r.decision_keys()
+            ),
+        )
 
     # -- domains -----------------------------------------------------------------------------
     def _domains(self, s: Settings) -> list[Domain]:
