@@ -24,6 +24,7 @@ from tayori.profiles.model import Decision, Profile
 from tayori.profiles.passwords import hash_password
 from tayori.profiles.probe import ProbeResult, parse_table, run_table
 from tayori.profiles.roundtrip import apply_model, dump_document, load_document, profile_data
+from tayori.profiles.semantics import semantic_problems
 
 # libyaml's emitter: a 10,000-account profile takes seconds with the pure-Python one
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -155,8 +156,12 @@ def compile_legacy(
                 origin=e.location() or None,
             )
     profile = profile.model_copy(update={"decisions": decisions})
-    # Re-validate: a reader must never hand the runtime something `tayori check` would refuse.
-    profile = Profile.model_validate(profile.model_dump(mode="json", by_alias=True))
+    # A reader must never hand the runtime something `tayori check` would refuse. Field values were
+    # validated when the reader built its objects; what needs the whole profile is checked here.
+    broken = [(path, msg) for path, msg, severity in semantic_problems(profile) if severity == "error"]
+    if broken:
+        listed = "; ".join(f"{'.'.join(str(x) for x in path)}: {msg}" for path, msg in broken[:10])
+        raise CompileError(f"the {reader.name} reader produced a profile that does not check ({listed})")
     timings = {"read": t1 - t0, "hash": t2 - t1, "total": time.perf_counter() - t0}
     return Compiled(profile, report, result.secrets, reader, timings, result.legacy_probes)
 
