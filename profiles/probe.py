@@ -215,8 +215,12 @@ def run_probe(
         if r.outcome == "skipped":
             skipped.append("rdns")
         elif r.outcome == "fail" and pol.rdns == "refuse":
-            steps.append(Step("CONNECT", 550, "5.7.25", "Client has no valid reverse DNS", "policy.rdns"))
+            steps.append(Step("CONNECT", 550, "5.7.25", "Client host rejected: no valid reverse DNS name", "policy.rdns"))
             return ProbeResult(probe, steps, skipped)
+    if not probe.helo and pol.helo.require:
+        # the session answers MAIL without a greeting with 503, before any policy is asked
+        steps.append(Step(f"MAIL FROM:<{probe.mail_from}>", 503, "5.5.1", "Error: send HELO/EHLO first", "policy.helo"))
+        return ProbeResult(probe, steps, skipped)
     h = dnscheck.helo(probe.helo, probe.client, profile)
     if h.outcome == "fail":
         steps.append(Step("HELO", 550, "5.7.1", f"HELO refused: {h.detail}", "policy.helo"))
