@@ -215,7 +215,9 @@ def run_probe(
         if r.outcome == "skipped":
             skipped.append("rdns")
         elif r.outcome == "fail" and pol.rdns == "refuse":
-            steps.append(Step("CONNECT", 550, "5.7.25", "Client host rejected: no valid reverse DNS name", "policy.rdns"))
+            steps.append(
+                Step("CONNECT", 550, "5.7.25", "Client host rejected: no valid reverse DNS name", "policy.rdns")
+            )
             return ProbeResult(probe, steps, skipped)
     if not probe.helo and pol.helo.require:
         # the session answers MAIL without a greeting with 503, before any policy is asked
