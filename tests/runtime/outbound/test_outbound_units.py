@@ -324,3 +324,22 @@ def test_queue_and_dkim_subcommands_parse(tmp_path: Path, capsys: pytest.Capture
     with pytest.raises(SystemExit):
         parser.parse_args(["queue", "--help"])
     assert "保留" in capsys.readouterr().out
+
+
+def test_openssl_rsa_signing_gives_dkimpys_exact_bytes() -> None:
+    """The OpenSSL signing primitive replaces dkimpy's pure-Python one: same PKCS#1 v1.5 bytes."""
+    import hashlib
+
+    import dkim as dkimpy_mod
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import rsa as rsa_mod
+
+    from tayori.runtime.outbound import dkim as ours
+
+    key = rsa_mod.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.TraditionalOpenSSL, ser.NoEncryption())
+    parsed = dkimpy_mod.crypto.parse_pem_private_key(pem)
+    for name in ("sha256", "sha1"):
+        digest = hashlib.new(name, b"a message")
+        assert ours._openssl_rsa_sign(digest.copy(), parsed) == ours._DKIMPY_RSA_SIGN(digest.copy(), parsed)
+    assert dkimpy_mod.RSASSA_PKCS1_v1_5_sign is ours._openssl_rsa_sign
