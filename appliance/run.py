@@ -149,6 +149,12 @@ def prepare(paths: StatePaths) -> Path:
     profile = loaded.profile
     ensure_mail_user()
     ident = dovecot.run_identity()
+    if not paths.srs_key.exists():
+        import secrets as random_secrets
+
+        from tayori.runtime.secrets import write_private
+
+        write_private(paths.srs_key, random_secrets.token_hex(32))
     if ident.privileged:
         check_reachable(paths.root, ident.uid, ident.gid, ident.user)
         for d in (

@@ -16,6 +16,7 @@ BENCHES = [
     ("compile_time.py", []),
     ("queue_commit.py", []),
     ("smtp_accept.py", []),
+    ("smtp_accept.py", ["--durability-only"]),
     ("delivery.py", []),
     ("outbound.py", []),
     ("import_mail.py", []),

@@ -67,6 +67,12 @@ class StatePaths:
         return self.lib / "autoreply"
 
     @property
+    def srs_key(self) -> Path:
+        """The SRS secret: forwarded mail's envelope senders are signed with it (delivery) and bounces
+        to them verified (smtpd at RCPT)."""
+        return self.autoreply / "srs.key"
+
+    @property
     def quarantine(self) -> Path:
         return self.lib / "quarantine"
 

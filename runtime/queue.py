@@ -43,6 +43,7 @@ import fcntl
 import hashlib
 import json
 import os
+import random
 import secrets
 import shutil
 import threading
@@ -99,6 +100,20 @@ _id_last_us = 0
 _B32 = "0123456789abcdefghijklmnopqrstuv"
 
 
+_rng: tuple[int, random.Random] | None = None
+
+
+def _id_random() -> random.Random:
+    # Seeded once per process from the OS: a getrandom() call per message costs more than the rest
+    # of the id, and the bits only keep different processes' ids apart (they are not secrets). The
+    # pid check reseeds a forked child, which would otherwise repeat its parent's sequence.
+    global _rng
+    pid = os.getpid()
+    if _rng is None or _rng[0] != pid:
+        _rng = (pid, random.Random(os.urandom(32)))
+    return _rng[1]
+
+
 def new_queue_id() -> str:
     """20 characters of ``[0-9a-v]``: 13 hex digits of microseconds since the epoch (strictly increasing
     within a process, so ids sort by arrival) and 7 base-32 digits of randomness (35 bits) that keep
@@ -108,7 +123,7 @@ def new_queue_id() -> str:
         now = time.time_ns() // 1000
         _id_last_us = now if now > _id_last_us else _id_last_us + 1
         us = _id_last_us
-    r = secrets.randbits(35)
+    r = _id_random().getrandbits(35)
     tail = "".join(_B32[(r >> (5 * i)) & 31] for i in range(7))
     return f"{us:013x}{tail}"
 
@@ -349,6 +364,13 @@ class _Job:
     envelope: Envelope
 
 
+# (results so far, staged files: (job index, envelope, eml fd, eml tmp path, json fd, json tmp path),
+#  sync errors: two per staged message)
+_Staged = tuple[
+    list["Envelope | BaseException"], list[tuple[int, "Envelope", int, Path, int, Path]], list[BaseException | None]
+]
+
+
 class _Committer:
     """One per (queue, event loop): batches submissions and runs each batch in one thread."""
 
@@ -368,28 +390,61 @@ class _Committer:
 
     async def _drain(self) -> None:
         # While one batch is being synced, newcomers pile up in self.pending and form the next batch:
-        # each flush covers every message that arrived during the previous one.
-        while self.pending:
-            limit = self.queue.batch_limit
-            batch, self.pending = self.pending[:limit], self.pending[limit:]
-            jobs = [job for job, _ in batch]
-            try:
-                results = await self.loop.run_in_executor(self.queue._thread(), self.queue._commit_batch, jobs)
-            except BaseException as e:  # the executor itself failed, or we are being cancelled
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(e if isinstance(e, Exception) else QueueError("commit cancelled"))
-                if not isinstance(e, Exception):
-                    raise
-                continue
-            self.batches += 1
-            for (_, fut), res in zip(batch, results, strict=True):
-                if fut.done():  # the session went away; the message is queued anyway (unacknowledged)
+        # each flush covers every message that arrived during the previous one.  The two halves of a
+        # commit run as a pipeline: batch N+1 writes and fdatasyncs its files (stage) while batch N
+        # renames into ready/ and fsyncs the directory (publish).  Each message keeps its own order
+        # (sync, rename, directory sync, ack); the filesystem journal merges the concurrent flushes,
+        # so a steady load pays about one journal commit per batch instead of two.
+        queue = self.queue
+        publishing: asyncio.Task[None] | None = None
+        while True:
+            if self.pending:
+                limit = queue.batch_limit
+                batch, self.pending = self.pending[:limit], self.pending[limit:]
+                jobs = [job for job, _ in batch]
+                try:
+                    staged = await self.loop.run_in_executor(queue._thread(), queue._stage_batch, jobs)
+                except BaseException as e:  # the executor itself failed, or we are being cancelled
+                    self._fail(batch, e)
+                    if not isinstance(e, Exception):
+                        raise
                     continue
-                if isinstance(res, BaseException):
-                    fut.set_exception(res)
-                else:
-                    fut.set_result(res)
+                if publishing is not None:
+                    await publishing
+                publishing = self.loop.create_task(self._publish(batch, jobs, staged))
+                continue
+            if publishing is not None:
+                await publishing
+                publishing = None
+                continue
+            break
+
+    async def _publish(
+        self, batch: list[tuple[_Job, asyncio.Future[Envelope]]], jobs: list[_Job], staged: _Staged
+    ) -> None:
+        try:
+            results = await self.loop.run_in_executor(
+                self.queue._publish_thread(), self.queue._publish_batch, jobs, staged
+            )
+        except BaseException as e:
+            self._fail(batch, e)
+            if not isinstance(e, Exception):
+                raise
+            return
+        self.batches += 1
+        for (_, fut), res in zip(batch, results, strict=True):
+            if fut.done():  # the session went away; the message is queued anyway (unacknowledged)
+                continue
+            if isinstance(res, BaseException):
+                fut.set_exception(res)
+            else:
+                fut.set_result(res)
+
+    @staticmethod
+    def _fail(batch: list[tuple[_Job, asyncio.Future[Envelope]]], e: BaseException) -> None:
+        for _, fut in batch:
+            if not fut.done():
+                fut.set_exception(e if isinstance(e, Exception) else QueueError("commit cancelled"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -436,6 +491,7 @@ class Queue:
         self._seq_lock = threading.Lock()
         self._committers: dict[asyncio.AbstractEventLoop, _Committer] = {}
         self._commit_thread: ThreadPoolExecutor | None = None
+        self._publisher: ThreadPoolExecutor | None = None
         self._fsync_pool: ThreadPoolExecutor | None = None
         self._pools_lock = threading.Lock()
 
@@ -453,10 +509,10 @@ class Queue:
 
     def close(self) -> None:
         """Release the staging dir (in-flight spools are lost, as with a crash) and the threads."""
-        for pool in (self._commit_thread, self._fsync_pool):
+        for pool in (self._commit_thread, self._publisher, self._fsync_pool):
             if pool is not None:
                 pool.shutdown(wait=True)
-        self._commit_thread = self._fsync_pool = None
+        self._commit_thread = self._publisher = self._fsync_pool = None
         if self._owner_fd >= 0:
             shutil.rmtree(self.owner_dir, ignore_errors=True)
             os.close(self._owner_fd)
@@ -473,6 +529,12 @@ class Queue:
             if self._commit_thread is None:
                 self._commit_thread = ThreadPoolExecutor(1, thread_name_prefix="tayori-queue-commit")
             return self._commit_thread
+
+    def _publish_thread(self) -> ThreadPoolExecutor:
+        with self._pools_lock:
+            if self._publisher is None:
+                self._publisher = ThreadPoolExecutor(1, thread_name_prefix="tayori-queue-publish")
+            return self._publisher
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._pools_lock:
@@ -530,9 +592,12 @@ class Queue:
     def _commit_batch(self, jobs: list[_Job]) -> list[Envelope | BaseException]:
         """Commit protocol (see docs/queue-format.md): write both files in tmp/<owner>, sync them,
         rename the message then the envelope into ready/, sync ready/, then report success."""
+        return self._publish_batch(jobs, self._stage_batch(jobs))
+
+    def _stage_batch(self, jobs: list[_Job]) -> _Staged:
+        """First half of a commit: both files of every message written in tmp/<owner> and synced."""
         results: list[Envelope | BaseException] = [QueueError("not committed")] * len(jobs)
         staged: list[tuple[int, Envelope, int, Path, int, Path]] = []
-        ready = self.root / "ready"
         for i, job in enumerate(jobs):
             spool = job.spool
             json_fd = -1
@@ -562,6 +627,12 @@ class Queue:
                         os.unlink(self.owner_dir / f"{spool.id}.json")
                 spool.discard()
         errors = self._sync_files([fd for s in staged for fd in (s[2], s[4])])
+        return results, staged, errors
+
+    def _publish_batch(self, jobs: list[_Job], stage: _Staged) -> list[Envelope | BaseException]:
+        """Second half: rename the synced files into ready/ (message, then envelope), sync ready/."""
+        results, staged, errors = stage
+        ready = self.root / "ready"
         moved: list[tuple[int, Envelope]] = []
         for k, (i, env, _eml_fd, eml_tmp, json_fd, json_tmp) in enumerate(staged):
             err = errors[2 * k] or errors[2 * k + 1]

@@ -94,7 +94,7 @@ class Dispatcher:
         self.directory = Directory.build(profile)
         self.lists = Lists(paths.lists, profile.lists, profile.server.hostname)
         # the SRS key lives with the other automatic-mail state the mail user owns (var/lib/tayori is root's)
-        self.srs = forward.Srs(paths.autoreply / "srs.key")
+        self.srs = forward.Srs(paths.srs_key)
         self.memory = autoreply.Memory(paths.autoreply)
         self.lmtp_address = lmtp_address or str(paths.lmtp_socket)
         self.loop = loop
