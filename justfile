@@ -31,4 +31,4 @@ image:
 
 # regenerate the profile schema and field reference from the model
 docs:
-    ./scripts/gen-profile-docs
+    ./scripts/gen-legacy-map
