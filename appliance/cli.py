@@ -77,7 +77,7 @@ def _progress_printer(enabled: bool) -> Callable[[int, int, str], None] | None:
 
 # ------------------------------------------------------------------------------------- commands
 def cmd_check(args: argparse.Namespace) -> int:
-    from tayori.profiles.loader import ProfileError, load_profile
+    from tayori.profiles.loader import ProfileError, load_profile, summarize_warnings
 
     try:
         loaded = load_profile(args.profile)
@@ -88,8 +88,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{args.profile}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
         return EXIT_ERROR
     pending = [w for w in loaded.warnings if w.path.startswith("decisions.")]
-    for w in loaded.warnings:
-        print(f"{w} (warning)")
+    for line in summarize_warnings(loaded.warnings):
+        print(line)
     prof = loaded.profile
     summary = (
         f"{args.profile}: ok — {len(prof.domains)} domain(s), {len(prof.accounts)} account(s), "

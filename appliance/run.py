@@ -134,7 +134,7 @@ def check_reachable(path: Path, uid: int, gid: int, who: str) -> None:
 
 def prepare(paths: StatePaths) -> Path:
     """Check the live profile and render everything; returns supervisord's config."""
-    from tayori.profiles.loader import ProfileError, load_profile
+    from tayori.profiles.loader import ProfileError, load_profile, summarize_warnings
     from tayori.runtime import dovecot, supervise
     from tayori.runtime.outbound import dkim
     from tayori.runtime.secrets import SecretsError, load_secrets
@@ -144,8 +144,8 @@ def prepare(paths: StatePaths) -> Path:
         loaded = load_profile(paths.profile, cache=False)
     except ProfileError as exc:
         raise RunError("the live profile has errors:\n" + "\n".join(str(p) for p in exc.problems)) from None
-    for w in loaded.warnings:
-        _say(f"{w} (warning)")
+    for line in summarize_warnings(loaded.warnings):
+        _say(line)
     profile = loaded.profile
     ensure_mail_user()
     ident = dovecot.run_identity()

@@ -255,6 +255,18 @@ def _validation_problems(file: str, text: str, exc: ValidationError) -> list[Pro
     return out
 
 
+def summarize_warnings(warnings: Sequence[Problem], shown: int = 5) -> list[str]:
+    """Every kind of warning, but not 10,000 times: after a few of one kind, one line says how many more."""
+    seen: dict[str, int] = {}
+    lines = []
+    for w in warnings:
+        n = seen[w.message] = seen.get(w.message, 0) + 1
+        if n <= shown:
+            lines.append(f"{w} (warning)")
+    lines += [f"… {n - shown} more warnings like this: {m}" for m, n in seen.items() if n > shown]
+    return lines
+
+
 @dataclass
 class Loaded:
     profile: Profile
