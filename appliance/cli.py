@@ -199,7 +199,33 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------- parser
-def build_parser() -> argparse.ArgumentParser:
+# Commands whose modules are only imported when asked for (or for the full --help): `tayori check`
+# and `tayori compile` must not pay for the SMTP session, the queue and the TUI.
+OPTIONAL_COMMANDS = {
+    "tayori.runtime.queue_cli": ("queue", "dkim"),
+    "tayori.runtime.importmail.cli": ("import-mail",),
+    "tayori.runtime.probe_cli": ("probe",),
+    "tayori.appliance.tui": ("tui",),
+}
+CORE_COMMANDS = ("check", "schema", "compile", "run")
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named on the command line (None: none, or only options)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--root":
+            skip = True
+            continue
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tayori",
         description=DESCRIPTION,
@@ -260,10 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tayori.appliance import run
 
     run.register(sub)
-    _register_optional(sub, "tayori.runtime.queue_cli")  # queue, dkim
-    _register_optional(sub, "tayori.runtime.importmail.cli")  # import-mail
-    _register_optional(sub, "tayori.runtime.probe_cli")  # probe
-    _register_optional(sub, "tayori.appliance.tui")  # tui
+    for module, names in OPTIONAL_COMMANDS.items():
+        if command is None or command in names or command not in CORE_COMMANDS:
+            _register_optional(sub, module)
     return parser
 
 
@@ -281,7 +306,7 @@ def _register_optional(sub: argparse._SubParsersAction, module: str) -> None:  #
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
