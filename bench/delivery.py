@@ -232,6 +232,7 @@ def main() -> int:
         return 2
     # a killed run must still stop `tayori run` and Postfix: SIGTERM unwinds through the finally blocks
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="tayori-bench-", dir="/tmp"))
     tmp.chmod(0o755)
     pf = None
@@ -263,6 +264,8 @@ def main() -> int:
             "Postfix (smtpd → queue → lmtp(8) → the same Dovecot LMTP)",
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "nproc": os.cpu_count(),
+            # other jobs on a shared machine make the figures noisy: the load says how much
+            "loadavg_1_5_15_before_after": [list(load_before), list(os.getloadavg())],
             "kernel": platform.release(),
             "python": platform.python_version(),
             "postfix_version": subprocess.run(
