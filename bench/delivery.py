@@ -41,7 +41,8 @@ from peer_postfix import postfix_down, postfix_lmtp_up, postfix_queue_empty
 from smtp_accept import free_port
 
 from tayori.runtime.paths import StatePaths
-from tests.runtime.delivery.appliance import HASH, Appliance, wait_port
+from tests.livenet import wait_port
+from tests.runtime.delivery.appliance import HASH, Appliance
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = 5120
@@ -89,8 +90,8 @@ def tayori_running(tmp: Path) -> Iterator[Appliance]:
     app = Appliance(root, StatePaths.at(root), ports, proc)
     try:
         try:
-            wait_port(ports["smtp"], time.monotonic() + 60)
-            wait_port(ports["pop3"], time.monotonic() + 30)
+            wait_port(ports["smtp"], timeout=60)
+            wait_port(ports["pop3"], timeout=30)
         except TimeoutError:
             raise TimeoutError((tmp / "run.log").read_text(errors="replace")[-3000:]) from None
         deadline = time.monotonic() + 20

@@ -9,7 +9,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import yaml
 
 from tayori.appliance.run import RunError, install
 from tayori.runtime.paths import StatePaths
+from tests.livenet import free_port, wait_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT = REPO / "profiles/default.yaml"
@@ -101,26 +101,10 @@ def test_a_broken_live_profile_stops_the_start(tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_port(port: int, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"port {port} did not open")
-
-
 @pytest.mark.live
 @pytest.mark.skipif(not Path("/usr/sbin/dovecot").exists(), reason="dovecot is not installed")
 def test_run_brings_up_dovecot_and_stops_cleanly(tmp_path: Path, state_root: Path) -> None:
-    ports = {name: _free_port() for name in ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")}
+    ports = {name: free_port() for name in ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")}
     text = DEFAULT.read_text(encoding="utf-8")
     for name, default in (
         ("smtp", 2525),
@@ -142,7 +126,7 @@ def test_run_brings_up_dovecot_and_stops_cleanly(tmp_path: Path, state_root: Pat
         env=env,
     )
     try:
-        _wait_port(ports["pop3"], time.monotonic() + 30)
+        wait_port(ports["pop3"], timeout=30)
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE

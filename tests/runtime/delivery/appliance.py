@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tayori.runtime.paths import StatePaths
 from tayori.runtime.queue import Envelope, Queue
+from tests.livenet import free_port, wait_port
 
 HASH = (
     "{SHA512-CRYPT}$6$zej09nSQwujKP4D1$OPD9ExvHSEuba20/Rkc/IXfON8QVbb1WXI4421J82xBmoLgXhXGuxmAIlIFIBVhf"
@@ -25,12 +26,6 @@ HASH = (
 )
 PASSWORD = "tayori-demo"
 LISTENERS = ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def profile_text(ports: dict[str, int]) -> str:
@@ -191,16 +186,6 @@ def _as_mail_user() -> Iterator[None]:
         os.setegid(0)
 
 
-def wait_port(port: int, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"port {port} did not open")
-
-
 @contextlib.contextmanager
 def running(tmp: Path) -> Iterator[Appliance]:
     ports = {n: free_port() for n in LISTENERS}
@@ -223,7 +208,7 @@ def running(tmp: Path) -> Iterator[Appliance]:
     app = Appliance(root, StatePaths.at(root), ports, proc)
     try:
         try:
-            wait_port(ports["pop3"], time.monotonic() + 30)
+            wait_port(ports["pop3"], timeout=30)
         except TimeoutError:
             raise TimeoutError((tmp / "run.log").read_text(errors="replace")[-3000:]) from None
         deadline = time.monotonic() + 20

@@ -1,3 +1,4 @@
+
 """A Dovecot from our own small config (platform.md §3.3: unprivileged, every process as `nobody`).
 
 It carries the POP3 settings the appliance's rendered config has (`pop3_uidl_format`,
@@ -19,13 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.livenet import free_port
+
 PASSWORD = "import-test"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def nobody() -> tuple[int, int]:

@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import smtplib
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -31,6 +30,7 @@ import yaml
 from tayori.appliance.cli import main
 from tayori.profiles.passwords import hash_password
 from tayori.runtime.paths import StatePaths
+from tests.livenet import free_port, wait_port
 
 pytestmark = pytest.mark.live
 
@@ -38,22 +38,6 @@ REPO = Path(__file__).resolve().parents[3]
 TAYORI = REPO / ".venv/bin/tayori"
 PASSWORD = "probe-pass-1"
 MESSAGE = b"From: <a@example.net>\r\nTo: <alice@example.test>\r\nSubject: probe\r\n\r\nhello\r\n"
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 and ::1 both (the smtp listener binds both)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        try:
-            with socket.socket(socket.AF_INET6) as s6:
-                s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                s6.bind(("::1", port))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no free port")
 
 
 def profile_text(ports: dict[str, int]) -> str:
@@ -95,15 +79,6 @@ class Running:
     log: Path
 
 
-def _wait_port(port: int, host: str = "127.0.0.1", timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        with suppress(OSError), socket.create_connection((host, port), 0.5):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {host} port {port}")
-
-
 @pytest.fixture(scope="module")
 def running() -> Iterator[Running]:
     if shutil.which("dovecot") is None and not os.path.exists("/usr/sbin/dovecot"):
@@ -123,7 +98,7 @@ def running() -> Iterator[Running]:
     )
     try:
         for name in ("smtp", "submission", "submissions"):
-            _wait_port(ports[name])
+            wait_port(ports[name], timeout=60)
         end = time.monotonic() + 30
         while not (sockdir / "dovecot/auth-tayori").exists() and time.monotonic() < end:
             time.sleep(0.1)

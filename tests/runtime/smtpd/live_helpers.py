@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -18,27 +17,12 @@ from pathlib import Path
 
 from tayori.profiles.passwords import hash_password
 from tayori.runtime.paths import StatePaths
+from tests.livenet import free_port, wait_port
 
 REPO = Path(__file__).resolve().parents[3]
 TAYORI = REPO / ".venv/bin/tayori"
 PASSWORD = "s3cret-pass"
 HASH = hash_password(PASSWORD)
-
-
-def free_port(family: int = socket.AF_INET) -> int:
-    """A port free on 127.0.0.1 and ::1 both (the smtp listener binds both)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        try:
-            with socket.socket(socket.AF_INET6) as s6:
-                s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                s6.bind(("::1", port))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no free port")
 
 
 def profile_text(ports: dict[str, int]) -> str:
@@ -95,17 +79,6 @@ def client_tls() -> ssl.SSLContext:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
-
-
-def wait_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection((host, port), 0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {host} port {port}")
 
 
 def _kill_tree(pidfile: Path, proc: subprocess.Popen[bytes]) -> None:
