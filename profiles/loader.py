@@ -8,6 +8,7 @@ when there is something to report, by composing the YAML node tree once more.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import pickle
@@ -273,6 +274,15 @@ class Loaded:
     warnings: list[Problem]
 
 
+@functools.cache
+def _code_fingerprint() -> bytes:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(PROFILE_VERSION.to_bytes(2, "big"))
+    for name in ("model.py", "units.py", "semantics.py", "loader.py", "relay_tables.py"):
+        h.update((here / name).read_bytes())
+    return h.digest()
+
+
 def _cache_dir() -> Path | None:
     base = os.environ.get("TAYORI_CACHE") or os.environ.get("XDG_CACHE_HOME")
     if base:
@@ -331,7 +341,9 @@ def load_profile(path: str | Path, display: str | None = None, cache: bool = Fal
         raise ProfileError([Problem(name, line, 1, "", "not UTF-8 text (profiles are UTF-8)")]) from None
     cache_file = None
     if cache and (cdir := _cache_dir()) is not None:
-        digest = hashlib.sha256(raw + PROFILE_VERSION.to_bytes(2, "big")).hexdigest()
+        # keyed by the code that checked it too: a pickle made by another version of the model or of
+        # the checks must never be taken for a checked profile
+        digest = hashlib.sha256(raw + _code_fingerprint()).hexdigest()
         cache_file = cdir / f"profile-{digest}.pickle"
         try:
             with open(cache_file, "rb") as fh:
