@@ -9,6 +9,7 @@ report it as `file:line` and go on.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 
 
@@ -52,46 +53,24 @@ def _split_bytes(data: bytes, unit: int = 1, little: bool = True) -> tuple[list[
         enc = "utf-16-le" if little else "utf-16-be"
         return [p.encode(enc, errors="surrogatepass") for p in parts], endings
     # bytes.splitlines splits on exactly CRLF, LF and lone CR (unlike str.splitlines): what Windows
-    # text-mode readers accept. The kinds are counted apart, for the report.
-    crlf = data.count(b"\r\n")
-    kinds: set[str] = set()
-    if crlf:
-        kinds.add("crlf")
-    if data.count(b"\r") > crlf:
-        kinds.add("cr")
-    if data.count(b"\n") > crlf:
-        kinds.add("lf")
-    return data.splitlines(), _kind_name(kinds)
+    # text-mode readers accept.
+    return data.splitlines(), _endings(data.count(b"\r\n"), data.count(b"\r"), data.count(b"\n"))
+
+
+_NEWLINE = re.compile("\r\n|\r|\n")
 
 
 def _split_str(text: str) -> tuple[list[str], str]:
-    lines: list[str] = []
-    kinds: set[str] = set()
-    start = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\r":
-            lines.append(text[start:i])
-            if i + 1 < n and text[i + 1] == "\n":
-                kinds.add("crlf")
-                i += 2
-            else:
-                kinds.add("cr")
-                i += 1
-            start = i
-            continue
-        if c == "\n":
-            lines.append(text[start:i])
-            kinds.add("lf")
-            i += 1
-            start = i
-            continue
-        i += 1
-    if start < n:
-        lines.append(text[start:])
-    return lines, _kind_name(kinds)
+    lines = _NEWLINE.split(text)
+    if lines[-1] == "":
+        lines.pop()  # a final terminator ends the last line; it does not start another
+    return lines, _endings(text.count("\r\n"), text.count("\r"), text.count("\n"))
+
+
+def _endings(crlf: int, cr: int, lf: int) -> str:
+    """crlf, lf, cr, mixed or none, from the counts of CRLF pairs and of all CRs and LFs."""
+    kinds = {k for k, n in (("crlf", crlf), ("cr", cr - crlf), ("lf", lf - crlf)) if n}
+    return _kind_name(kinds)
 
 
 def _kind_name(kinds: set[str]) -> str:
@@ -151,9 +130,4 @@ def decode_jis_or_cp932(data: bytes) -> tuple[str, str]:
             return data.decode("iso2022_jp_ext"), "iso-2022-jp"
         except UnicodeDecodeError:
             return data.decode("iso2022_jp_ext", errors="replace"), "iso-2022-jp"
-    for enc in ("cp932",):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            pass
     return data.decode("cp932", errors="replace"), "cp932"

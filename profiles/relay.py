@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,7 +60,6 @@ class Decision:
     cell: str | None = None  # e.g. receive-only[external→local]
     origin: str | None = None
     authenticated_as: str | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def reply(self) -> str:
