@@ -50,22 +50,25 @@ def default_root() -> Path:
 def _progress_printer(enabled: bool) -> Callable[[int, int, str], None] | None:
     if not enabled:
         return None
-    state: dict[str, float] = {"last": 0.0, "start": time.monotonic()}
+    state: dict[str, float] = {"last": 0.0, "start": time.monotonic(), "first": 0.0}
     current = {"what": ""}
     tty = sys.stderr.isatty()
 
     def show(done: int, total: int, what: str) -> None:
         now = time.monotonic()
         if what != current["what"]:
-            current["what"], state["start"] = what, now
+            # a phase may first report part-way through: measure the rate from that point on
+            current["what"], state["start"], state["first"] = what, now, float(done)
         if done < total and now - state["last"] < (0.1 if tty else 2.0):
             return
         state["last"] = now
         elapsed = now - state["start"]
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (total - done) / rate if rate > 0 else 0.0
         pct = 100.0 * done / total if total else 100.0
-        line = f"{what}: {done}/{total} ({pct:.0f}%, {rate:.0f}/s, ETA {eta:.0f}s)"
+        line = f"{what}: {done}/{total} ({pct:.0f}%"
+        if elapsed > 0 and done > state["first"]:
+            rate = (done - state["first"]) / elapsed
+            line += f", {rate:.0f}/s, ETA {(total - done) / rate:.0f}s"
+        line += ")"
         if tty:
             end = "\n" if done >= total else ""
             print("\r" + line, end=end, file=sys.stderr, flush=True)
@@ -77,10 +80,12 @@ def _progress_printer(enabled: bool) -> Callable[[int, int, str], None] | None:
 
 # ------------------------------------------------------------------------------------- commands
 def cmd_check(args: argparse.Namespace) -> int:
+    from tayori.profiles.gc_batch import batch_allocations
     from tayori.profiles.loader import ProfileError, load_profile, summarize_warnings
 
     try:
-        loaded = load_profile(args.profile)
+        with batch_allocations():
+            loaded = load_profile(args.profile)
     except ProfileError as exc:
         for p in exc.problems:
             print(str(p) if p.severity == "error" else f"{p} (warning)")
@@ -118,6 +123,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    from tayori.profiles.gc_batch import batch_allocations
+
+    with batch_allocations():
+        return _compile(args)
+
+
+def _compile(args: argparse.Namespace) -> int:
     from tayori.compiler.compile import (
         CompileError,
         compile_legacy,

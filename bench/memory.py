@@ -59,7 +59,9 @@ def measure_tayori(settle: float) -> dict[str, object]:
     env = {**os.environ, "TAYORI_SOCKET_DIR": str(base / "s")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "tayori.appliance.cli", "--root", str(base / "root"), "run", str(prof)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         time.sleep(settle)

@@ -9,23 +9,36 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from tayori.compiler.legacy_tree import LegacyTree
 from tayori.compiler.messages import render
-from tayori.compiler.registry import BROKEN, Progress, Reader, ReaderResult, available_readers, detect
+from tayori.compiler.registry import (
+    BROKEN,
+    READER_MODULES,
+    Progress,
+    Reader,
+    ReaderResult,
+    available_readers,
+    detect,
+    load_reader,
+)
 from tayori.compiler.report import Kind, Report, ReportBuilder
+from tayori.profiles.gc_batch import batch_allocations
 from tayori.profiles.model import Decision, Profile
 from tayori.profiles.passwords import hash_password
-from tayori.profiles.probe import ProbeResult, parse_table, run_table
 from tayori.profiles.roundtrip import apply_model, dump_document, load_document, profile_data
 from tayori.profiles.semantics import semantic_problems
+
+if TYPE_CHECKING:
+    from tayori.profiles.probe import ProbeResult
 
 # libyaml's emitter: a 10,000-account profile takes seconds with the pure-Python one
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -79,7 +92,9 @@ def existing_answers(profile_path: Path | None) -> dict[str, Any]:
     if profile_path is None or not profile_path.exists():
         return {}
     try:
-        data = yaml.load(profile_path.read_text(encoding="utf-8"), Loader=_Loader)
+        text = profile_path.read_text(encoding="utf-8")
+        # Only `decisions:` is needed: parsing 10,000 accounts to find it took longer than the compile.
+        data = yaml.load(_top_level_block(text, "decisions") or text, Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     decisions = (data or {}).get("decisions") if isinstance(data, dict) else None
@@ -92,12 +107,23 @@ def existing_answers(profile_path: Path | None) -> dict[str, Any]:
     }
 
 
+def _top_level_block(text: str, key: str) -> str | None:
+    """The text of one block-style top-level key (`key:` at column 0 up to the next top-level
+    line), or None when the document does not have it in that shape."""
+    m = re.search(rf"^{re.escape(key)}:[ \t]*(?:#.*)?$", text, re.MULTILINE)
+    if m is None:
+        return None
+    end = re.compile(r"^[^\s#]", re.MULTILINE).search(text, m.end())
+    return text[m.start() : end.start() if end else len(text)]
+
+
 def choose_reader(tree: LegacyTree, dialect: str | None) -> Reader:
     if dialect:
-        readers = available_readers()
-        if dialect not in readers:
+        reader = load_reader(dialect) if dialect in READER_MODULES else None
+        if reader is None:
+            readers = available_readers()
             raise CompileError(f"unknown dialect {dialect!r} (known: {', '.join(sorted(readers)) or 'none'})")
-        return readers[dialect]
+        return reader
     found = detect(tree)
     if not found:
         known = ", ".join(r.title for r in available_readers().values()) or "none installed"
@@ -119,6 +145,18 @@ def compile_legacy(
     hash_passwords_too: bool = True,
     progress: Progress | None = None,
     probe: bool = False,
+) -> Compiled:
+    with batch_allocations():
+        return _compile_legacy(folder, dialect, into, hash_passwords_too, progress, probe)
+
+
+def _compile_legacy(
+    folder: Path,
+    dialect: str | None,
+    into: Path | None,
+    hash_passwords_too: bool,
+    progress: Progress | None,
+    probe: bool,
 ) -> Compiled:
     if not folder.is_dir():
         raise CompileError(f"{folder}: not a folder")
@@ -174,6 +212,8 @@ def run_legacy_probes(result: ReaderResult, builder: ReportBuilder) -> list[Prob
     if not result.legacy_probes:
         builder.info("probe.none", "compile.probe.none", {"dialect": builder.dialect})
         return []
+    from tayori.profiles.probe import parse_table, run_table  # only with --probe
+
     table = parse_table({"probes": result.legacy_probes}, "legacy probes")
     results = run_table(result.profile, table)
     explained: dict[str, int] = {}

@@ -17,6 +17,7 @@ MAX_SETTINGS_FILE = 64 * 1024 * 1024
 class LegacyTree:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._prefix = os.fspath(self.root).rstrip("/") + "/"
         self._dir_cache: dict[Path, dict[str, str]] = {}
 
     def _listing(self, directory: Path) -> dict[str, str]:
@@ -45,12 +46,18 @@ class LegacyTree:
                 current = current / actual
         return current
 
-    def rel(self, path: Path) -> str:
+    def rel(self, path: str | os.PathLike[str]) -> str:
         """The path relative to the legacy folder, with forward slashes, as on disk."""
+        text = os.fspath(path)
+        # Plain string work: readers build paths from the root and listed names, so they are
+        # already normal, and pathlib costs more than the read itself on a 10,000-file install.
+        if text.startswith(self._prefix):
+            return text[len(self._prefix) :]
+        p = Path(text)
         try:
-            return path.relative_to(self.root).as_posix()
+            return p.relative_to(self.root).as_posix()
         except ValueError:
-            return path.as_posix()
+            return p.as_posix()
 
     def children(self, *parts: str, dirs: bool | None = None) -> list[Path]:
         base = self.find(*parts) if parts else self.root
@@ -63,6 +70,6 @@ class LegacyTree:
                 out.append(p)
         return out
 
-    def read_bytes(self, path: Path) -> bytes:
+    def read_bytes(self, path: str | os.PathLike[str]) -> bytes:
         with open(path, "rb") as fh:
             return fh.read(MAX_SETTINGS_FILE + 1)

@@ -23,6 +23,10 @@ READER_MODULES: dict[str, str] = {
     "pmail": "tayori.compiler.pmail.reader",
 }
 
+# dialect -> module with a light `detect(tree) -> int`: every dialect is asked, only the one that
+# recognises the folder has its reader imported
+DETECT_MODULES: dict[str, str] = {name: module.rsplit(".", 1)[0] + ".detect" for name, module in READER_MODULES.items()}
+
 # (done, total, what) — long readers call it so the CLI/TUI can show progress.
 Progress = Callable[[int, int, str], None]
 
@@ -58,16 +62,27 @@ BROKEN: dict[str, str] = {}
 
 def available_readers() -> dict[str, Reader]:
     """The readers that import; one broken reader must not stop the others."""
-    readers: dict[str, Reader] = {}
-    for name, module in READER_MODULES.items():
-        try:
-            readers[name] = importlib.import_module(module).READER
-        except Exception as exc:
-            BROKEN[name] = f"{type(exc).__name__}: {exc}"
-    return readers
+    return {name: reader for name in READER_MODULES if (reader := load_reader(name)) is not None}
+
+
+def load_reader(name: str) -> Reader | None:
+    try:
+        reader: Reader = importlib.import_module(READER_MODULES[name]).READER
+    except Exception as exc:
+        BROKEN[name] = f"{type(exc).__name__}: {exc}"
+        return None
+    return reader
 
 
 def detect(tree: LegacyTree) -> list[tuple[int, Reader]]:
     """Readers that recognise the folder, most certain first."""
-    scored = [(r.detect(tree), r) for r in available_readers().values()]
-    return sorted(((s, r) for s, r in scored if s > 0), key=lambda x: -x[0])
+    scored: list[tuple[int, Reader]] = []
+    for name, module in DETECT_MODULES.items():
+        try:
+            score = int(importlib.import_module(module).detect(tree))
+        except Exception as exc:
+            BROKEN[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        if score > 0 and (reader := load_reader(name)) is not None:
+            scored.append((score, reader))
+    return sorted(scored, key=lambda x: -x[0])

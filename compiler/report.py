@@ -9,11 +9,11 @@ accident.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -182,7 +182,7 @@ class ReportBuilder:
         return value
 
     # -- files and coverage ----------------------------------------------------------------
-    def open_text(self, path: Path, decoded: DecodedText | None = None) -> tuple[str, DecodedText]:
+    def open_text(self, path: str | os.PathLike[str], decoded: DecodedText | None = None) -> tuple[str, DecodedText]:
         """Read and decode a legacy text file; decoding problems become `error` entries."""
         rel = self.tree.rel(path)
         if decoded is None:

@@ -26,7 +26,7 @@ _PATTERN_RE = re.compile(r"^[^\s@]*@?[^\s@]*$")
 def _domain(value: str) -> str:
     v = value.strip().lower().rstrip(".")
     try:
-        v = v.encode("idna").decode("ascii") if any(ord(c) > 127 for c in v) else v
+        v = v if v.isascii() else v.encode("idna").decode("ascii")
     except UnicodeError as exc:
         raise ValueError(f'"{value}" is not a domain name') from exc
     if not _DOMAIN_RE.match(v):

@@ -117,8 +117,9 @@ class Directory:
             original = self.reverse_srs(address) if self.reverse_srs is not None else None
             if original is None:
                 return Resolution(address, "unknown", reason="not a valid SRS address")
-            return Resolution(address, "alias", target=address, forwards=(original,), reason="SRS bounce",
-                              path="delivery (SRS)")
+            return Resolution(
+                address, "alias", target=address, forwards=(original,), reason="SRS bounce", path="delivery (SRS)"
+            )
         settings = self._domain_settings(canonical)
         sep = settings.subaddress_separator if settings is not None else None
         if sep and sep in local:
@@ -213,8 +214,9 @@ class Directory:
         i, ml = hit
         if (role == "join" and not ml.join_by_mail) or (role == "leave" and not ml.leave_by_mail):
             return None
-        return Resolution(f"{local.lower()}@{canonical}", "list", target=ml.address, origin=ml.origin,
-                          path=f"lists[{i}]", role=role)
+        return Resolution(
+            f"{local.lower()}@{canonical}", "list", target=ml.address, origin=ml.origin, path=f"lists[{i}]", role=role
+        )
 
     def _split_targets(self, targets: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         local: list[str] = []

@@ -12,6 +12,7 @@ from typing import Any
 import tayori.compiler.epost.messages  # noqa: F401  (registers the report messages)
 from tayori.compiler.epost import legacy_probes
 from tayori.compiler.epost.context import Ctx, raw_lines
+from tayori.compiler.epost.detect import detect, find_program, tree_rel
 from tayori.compiler.epost.effect import parse_effect
 from tayori.compiler.epost.filters import compile_maildat
 from tayori.compiler.epost.gateway import parse_gateway
@@ -44,7 +45,6 @@ from tayori.profiles.model import (
     Source,
 )
 
-PROGRAM_MARKERS = ("effect.dat", "mail.dat", "gateway.dat", "header.dat", "backup/epst-ms.reg")
 # IP tables whose meaning Tayori has no place for: file -> message key
 IP_TABLES = {
     "hiddensmtpip.dat": "epost.iplist.hidden",
@@ -64,17 +64,7 @@ class EpostReader:
     title = "E-Post SMTP Server"
 
     def detect(self, tree: LegacyTree) -> int:
-        program = find_program(tree)
-        if program is None:
-            return 0
-        rel = tree.rel(program)
-        score = 0
-        for marker in PROGRAM_MARKERS:
-            if tree.find(rel, marker) if rel not in ("", ".") else tree.find(marker):
-                score += 30
-        if any(p.name.lower().endswith(".idx") for p in tree.children(rel) if p.is_file()):
-            score += 20
-        return min(score, 100)
+        return detect(tree)
 
     def read(self, tree: LegacyTree, report: ReportBuilder, progress: Progress | None = None) -> ReaderResult:
         ctx = Ctx(tree, report)
@@ -115,30 +105,10 @@ def _progress(progress: Progress | None, done: int, total: int, what: str) -> No
         progress(done, total, what)
 
 
-def _rel(tree: LegacyTree, path: Path) -> str:
-    rel = tree.rel(path)
-    return "" if rel in (".", "") else rel
-
-
-def find_program(tree: LegacyTree) -> Path | None:
-    """The folder holding effect.dat & co: the root itself, or one or two levels below it."""
-    candidates = [tree.root]
-    for child in tree.children(dirs=True):
-        candidates.append(child)
-        candidates.extend(tree.children(tree.rel(child), dirs=True))
-    best: tuple[int, Path] | None = None
-    for c in candidates:
-        rel = _rel(tree, c)
-        hits = sum(1 for m in PROGRAM_MARKERS if (tree.find(rel, m) if rel else tree.find(m)) is not None)
-        if hits and (best is None or hits > best[0]):
-            best = (hits, c)
-    return best[1] if best else None
-
-
 def _program_file(ctx: Ctx, *names: str) -> Path | None:
     if ctx.program is None:
         return None
-    rel = _rel(ctx.tree, ctx.program)
+    rel = tree_rel(ctx.tree, ctx.program)
     for name in names:
         p = ctx.tree.find(rel, name) if rel else ctx.tree.find(name)
         if p is not None and p.is_file():
@@ -179,7 +149,7 @@ def read_accounts(ctx: Ctx) -> dict[str, User]:
     if ctx.program is not None and ctx.program not in idx_dirs:
         idx_dirs.append(ctx.program)
     for d in idx_dirs:
-        for p in ctx.tree.children(_rel(ctx.tree, d), dirs=False):
+        for p in ctx.tree.children(tree_rel(ctx.tree, d), dirs=False):
             if p.name.lower().endswith(".idx"):
                 read_idx(ctx, p, users)
     export = ctx.tree.find("export")
@@ -419,7 +389,7 @@ def read_global_files(ctx: Ctx) -> None:
                 else:
                     report.mapped(rel, line.number)
     if ctx.program is not None:
-        prel = _rel(ctx.tree, ctx.program)
+        prel = tree_rel(ctx.tree, ctx.program)
         for p in ctx.tree.children(prel, dirs=False) if prel else ctx.tree.children(dirs=False):
             if p.name.lower() in ("oauth2.dat", "ipwatch.dat", "sslbyip.dat") and ctx.tree.rel(p) not in report.files:
                 report.unmapped("program.unread", "epost.program.unread", {"name": p.name}, file=ctx.tree.rel(p))

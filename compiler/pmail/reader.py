@@ -24,6 +24,7 @@ from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, LegacyTree
 from tayori.compiler.pmail import legacy_probes
 from tayori.compiler.pmail import messages as _messages  # noqa: F401  (registers the catalogue)
 from tayori.compiler.pmail.accountdat import AccountFile, AccountRecord, parse_binary, parse_text, sniff
+from tayori.compiler.pmail.detect import detect
 from tayori.compiler.pmail.filters import parse_filters
 from tayori.compiler.pmail.forward import parse_forward, sender_pattern
 from tayori.compiler.pmail.ini import parse_ini
@@ -52,14 +53,7 @@ class PmailReader:
     title = "PMailServer2 (A.K.I Software)"
 
     def detect(self, tree: LegacyTree) -> int:
-        score = 0
-        if tree.find("Data", "pmail.ini") or tree.find("pmail.ini"):
-            score += 70
-        if tree.find("Data", "account.dat") or tree.find("account.dat"):
-            score += 20
-        if tree.find("pmservice.exe") or tree.find("pmman.exe"):
-            score += 10
-        return min(score, 100)
+        return detect(tree)
 
     def read(self, tree: LegacyTree, report: ReportBuilder, progress: Progress | None = None) -> ReaderResult:
         return _Run(tree, report, progress).run()
@@ -160,9 +154,7 @@ class _Run:
             profile=profile,
             secrets=self.secrets,
             passwords=self.passwords,
-            legacy_probes=legacy_probes.generate(
-                profile, legacy_probes.POP_BEFORE_SMTP in self.r.decision_keys()
-            ),
+            legacy_probes=legacy_probes.generate(profile, legacy_probes.POP_BEFORE_SMTP in self.r.decision_keys()),
         )
 
     # -- domains -----------------------------------------------------------------------------

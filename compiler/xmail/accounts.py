@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from tayori.compiler.xmail import password, server_tab
+from tayori.compiler.xmail import folders, password, server_tab
 from tayori.compiler.xmail.context import Command, Context, Loaded, commands
 from tayori.compiler.xmail.state import State
 from tayori.compiler.xmail.tab import TabLine
-from tayori.profiles.model import Account, Alias, Domain, Forward, ListMember, MailingList, Services
+from tayori.profiles.model import Account, Alias, Domain, Forward, ListMember, MailingList
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -108,10 +107,21 @@ def read_mailusers(ctx: Context, st: State, progress: Callable[[int, int, str], 
         default_perms = server_tab.VARIABLES["DefaultSmtpPerms"].default or ""
     domain_mailproc: dict[str, list[Command] | None] = {}
     total = len(loaded.records)
-    for n, rec in enumerate(loaded.records, 1):
+    domains_dir = ctx.find("domains")
+    homes = [_home(ctx, domains_dir, rec.fields) for rec in loaded.records]
+    ahead = folders.read_ahead(ctx.folders, homes)
+    for n, (rec, home, _) in enumerate(zip(loaded.records, homes, ahead, strict=True), 1):
         if progress is not None and n % 500 == 0:
             progress(n, total, "mailusers.tab")
-        _account(ctx, st, loaded, rec, default_perms, domain_mailproc)
+        _account(ctx, st, loaded, rec, home, default_perms, domain_mailproc)
+
+
+def _home(ctx: Context, domains_dir: Path | None, fields: tuple[str, ...]) -> str | None:
+    """The account's folder, `domains/<domain>/<dir>`, matched case-insensitively."""
+    if len(fields) < 6 or domains_dir is None:
+        return None
+    domain_dir = ctx.child(domains_dir, fields[0].lower(), directory=True)
+    return ctx.child(domain_dir, fields[4], directory=True) if domain_dir is not None else None
 
 
 def _account(
@@ -119,6 +129,7 @@ def _account(
     st: State,
     loaded: Loaded,
     rec: TabLine,
+    home: str | None,
     default_perms: str,
     domain_mailproc: dict[str, list[Command] | None],
 ) -> None:
@@ -167,10 +178,7 @@ def _account(
             raw=rec.text,
         )
         return
-    domains_dir = ctx.find("domains")
-    domain_dir = ctx.child(domains_dir, domain) if domains_dir is not None else None
-    home = ctx.child(domain_dir, acct_dir) if domain_dir is not None else None
-    if home is None or not home.is_dir():
+    if home is None:
         ctx.report.info(
             f"mailusers.nodir.{key}",
             "xmail.mailusers.nodir",
@@ -179,7 +187,6 @@ def _account(
             line=rec.number,
             raw=rec.text,
         )
-        home = None
     if kind == "M":
         ml = build(ctx, MailingList, rel, rec, address=address, poster_policy="anyone")
         if ml is None:
@@ -197,20 +204,27 @@ def _account(
         if home is not None:
             _list_home(ctx, st, key, home)
         return
-    acct = build(ctx, Account, rel, rec, address=address)
+    settings: dict[str, Any] = {}
+    perms = default_perms
+    if home is not None:
+        perms = _user_settings(ctx, home, settings) or default_perms
+    settings["may_relay"] = "R" in perms
+    # One validation with everything user.tab said: built once, not built and then copied unchecked.
+    acct = build(ctx, Account, rel, rec, address=address, **settings)
     if acct is None:
         return
     ctx.passwords[acct.address] = plain
     st.accounts[key] = acct
-    st.perms[key] = default_perms
+    st.perms[key] = perms
     ctx.mapped(rel, rec)
+    _perm_notes(st, key)
     if home is not None:
-        _user_home(ctx, st, key, home, domain, user, domain_mailproc)
+        _user_mail(ctx, st, key, home, domain, user, domain_mailproc)
 
 
 # ----------------------------------------------------------------------------------- user.tab
-def _user_tab(ctx: Context, home: Path) -> tuple[Loaded | None, dict[str, tuple[str, TabLine]]]:
-    path = ctx.child(home, "user.tab")
+def _user_tab(ctx: Context, home: str) -> tuple[Loaded | None, dict[str, tuple[str, TabLine]]]:
+    path = ctx.child(home, "user.tab", directory=False)
     loaded = ctx.load(path) if path else None
     values: dict[str, tuple[str, TabLine]] = {}
     if loaded is None:
@@ -232,82 +246,86 @@ def _kb(value: str) -> int | None:
     return n * KB if n > 0 else None
 
 
-def _user_home(
+def _user_settings(ctx: Context, home: str, settings: dict[str, Any]) -> str | None:
+    """Read an account's user.tab into `settings` (Account fields); returns the account's own SMTP
+    permission letters, if user.tab has them. Values are built from integers and flags the way
+    XMail reads them, so the profile accepts each one."""
+    loaded, values = _user_tab(ctx, home)
+    if loaded is None:
+        return None
+    rel = loaded.rel
+    perms: str | None = None
+    mapped: list[int] = []
+    for name, (value, rec) in values.items():
+        if name == "RealName":
+            if value not in PLACEHOLDERS:
+                settings["name"] = value
+            mapped.append(rec.number)
+        elif name == "MaxMBSize":
+            settings["quota"] = _kb(value)
+            mapped.append(rec.number)
+        elif name == "MaxMessageSize":
+            settings["max_send_size"] = _kb(value)
+            mapped.append(rec.number)
+        elif name == "SmtpPerms":
+            perms = value
+            mapped.append(rec.number)
+        elif name == "ReceiveEnable":
+            settings["receive"] = server_tab.parse_bool(value)
+            mapped.append(rec.number)
+        elif name == "PopEnable":
+            # IMAP is new: an account XMail kept from reading mail stays closed to IMAP too.
+            enabled = server_tab.parse_bool(value)
+            settings["services"] = {"pop3": enabled, "imap": enabled}
+            mapped.append(rec.number)
+        elif name in INFO_VARS:
+            if value in PLACEHOLDERS:
+                mapped.append(rec.number)
+            else:
+                ctx.unmapped("user.info", "xmail.user.info", rel, rec, name=name, value=value)
+        elif name == "Pop3ScanCur" and not server_tab.parse_bool(value):
+            mapped.append(rec.number)
+        elif name == "DisableEmitAuthUser":
+            ctx.unmapped("user.authuser", "xmail.user.authuser", rel, rec, value=value)
+        elif name in LIST_VARS:
+            ctx.unmapped("user.listvar", "xmail.user.listvar", rel, rec, name=name)
+        else:
+            ctx.unmapped("user.unknown", "xmail.user.unknown", rel, rec, name=name, value=value)
+    ctx.report.mapped(rel, *mapped)
+    return perms
+
+
+def _user_mail(
     ctx: Context,
     st: State,
     key: str,
-    home: Path,
+    home: str,
     domain: str,
     user: str,
     domain_mailproc: dict[str, list[Command] | None],
 ) -> None:
-    loaded, values = _user_tab(ctx, home)
-    acct = st.accounts[key]
-    update: dict[str, Any] = {}
-    services: dict[str, bool] = {}
-    if loaded is not None:
-        rel = loaded.rel
-        for name, (value, rec) in values.items():
-            if name == "RealName":
-                if value not in PLACEHOLDERS:
-                    update["name"] = value
-                ctx.mapped(rel, rec)
-            elif name == "MaxMBSize":
-                update["quota"] = _kb(value)
-                ctx.mapped(rel, rec)
-            elif name == "MaxMessageSize":
-                update["max_send_size"] = _kb(value)
-                ctx.mapped(rel, rec)
-            elif name == "SmtpPerms":
-                st.perms[key] = value
-                ctx.mapped(rel, rec)
-            elif name == "ReceiveEnable":
-                update["receive"] = server_tab.parse_bool(value)
-                ctx.mapped(rel, rec)
-            elif name == "PopEnable":
-                # IMAP is new: an account XMail kept from reading mail stays closed to IMAP too.
-                services["pop3"] = services["imap"] = server_tab.parse_bool(value)
-                ctx.mapped(rel, rec)
-            elif name in INFO_VARS:
-                if value in PLACEHOLDERS:
-                    ctx.mapped(rel, rec)
-                else:
-                    ctx.unmapped("user.info", "xmail.user.info", rel, rec, name=name, value=value)
-            elif name == "Pop3ScanCur" and not server_tab.parse_bool(value):
-                ctx.mapped(rel, rec)
-            elif name == "DisableEmitAuthUser":
-                ctx.unmapped("user.authuser", "xmail.user.authuser", rel, rec, value=value)
-            elif name in LIST_VARS:
-                ctx.unmapped("user.listvar", "xmail.user.listvar", rel, rec, name=name)
-            else:
-                ctx.unmapped("user.unknown", "xmail.user.unknown", rel, rec, name=name, value=value)
-    perms = st.perms[key]
-    update["may_relay"] = "R" in perms
-    if services:
-        update["services"] = Services(**services)
-    st.accounts[key] = acct.model_copy(update=update)
-    _perm_notes(ctx, st, key, values.get("SmtpPerms"), loaded.rel if loaded else None)
-
+    """What the account's folder says about its mail: processing, POP3 ipmap, stored messages."""
     if domain not in domain_mailproc:
         dpath = ctx.find("domains", domain, "mailproc.tab")
         dloaded = ctx.load(dpath) if dpath else None
         domain_mailproc[domain] = _checked_commands(ctx, dloaded, "mailproc") if dloaded else None
-    mpath = ctx.child(home, "mailproc.tab")
+    mpath = ctx.child(home, "mailproc.tab", directory=False)
     mloaded = ctx.load(mpath) if mpath else None
     own = _checked_commands(ctx, mloaded, "mailproc") if mloaded else None
     dom_cmds = domain_mailproc[domain]
     if own is not None or dom_cmds is not None:
         _apply_mailproc(ctx, st, key, user, [*(dom_cmds or []), *(own or [])])
 
-    ipmap = ctx.child(home, "pop3.ipmap.tab")
+    ipmap = ctx.child(home, "pop3.ipmap.tab", directory=False)
     iloaded = ctx.load(ipmap) if ipmap else None
     if iloaded is not None:
+        address = st.accounts[key].address
         for rec in iloaded.records:
-            ctx.unmapped("user.pop3_ipmap", "xmail.user.pop3_ipmap", iloaded.rel, rec, address=acct.address)
+            ctx.unmapped("user.pop3_ipmap", "xmail.user.pop3_ipmap", iloaded.rel, rec, address=address)
     _count_mail(ctx, st, home)
 
 
-def _perm_notes(ctx: Context, st: State, key: str, own: tuple[str, TabLine] | None, rel: str | None) -> None:
+def _perm_notes(st: State, key: str) -> None:
     """Perm letters without a profile equivalent, gathered into one entry per letter set at the end
     (one entry per account would bury the report of a 10,000-account install)."""
     lost = "".join(sorted({c for c in st.perms[key].upper() if c in "VTZS"}))
@@ -315,19 +333,8 @@ def _perm_notes(ctx: Context, st: State, key: str, own: tuple[str, TabLine] | No
         st.lost_perms.setdefault(lost, []).append(st.accounts[key].address)
 
 
-def _count_mail(ctx: Context, st: State, home: Path) -> None:
-    count = 0
-    for parts in (("mailbox",), ("Maildir", "new"), ("Maildir", "cur")):
-        d: Path | None = home
-        for part in parts:
-            d = ctx.child(d, part) if d is not None else None
-        if d is None:
-            continue
-        try:
-            # XMail's POP3 ignores dot files; so does the count (`.gitkeep` in empty samples).
-            count += sum(1 for p in os.scandir(d) if not p.name.startswith(".") and p.is_file())
-        except OSError:
-            continue
+def _count_mail(ctx: Context, st: State, home: str) -> None:
+    count = ctx.folders.count_mail(home)
     if count:
         st.stored_mail[0] += count
         st.stored_mail[1] += 1
@@ -440,7 +447,7 @@ def _apply_mailproc(ctx: Context, st: State, key: str, user: str, cmds: list[Com
 
 
 # ----------------------------------------------------------------------------------- lists
-def _list_home(ctx: Context, st: State, key: str, home: Path) -> None:
+def _list_home(ctx: Context, st: State, key: str, home: str) -> None:
     loaded, values = _user_tab(ctx, home)
     ml = st.lists[key]
     update: dict[str, Any] = {}
@@ -487,15 +494,15 @@ def _list_home(ctx: Context, st: State, key: str, home: Path) -> None:
         )
     _members(ctx, st, key, home)
     for extra in ("mailproc.tab", "pop3.ipmap.tab"):
-        p = ctx.child(home, extra)
+        p = ctx.child(home, extra, directory=False)
         extra_loaded = ctx.load(p) if p else None
         if extra_loaded is not None:
             for rec in extra_loaded.records:
                 ctx.unmapped("list.extra", "xmail.list.extra", extra_loaded.rel, rec, file=extra)
 
 
-def _members(ctx: Context, st: State, key: str, home: Path) -> None:
-    path = ctx.child(home, "mlusers.tab")
+def _members(ctx: Context, st: State, key: str, home: str) -> None:
+    path = ctx.child(home, "mlusers.tab", directory=False)
     loaded = ctx.load(path) if path else None
     if loaded is None:
         return

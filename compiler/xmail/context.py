@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tayori.compiler.legacy_text import DecodedText, decode_legacy
-from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, LegacyTree
+from tayori.compiler.legacy_text import DecodedText
+from tayori.compiler.legacy_tree import LegacyTree
 from tayori.compiler.report import ReportBuilder
 from tayori.compiler.xmail import tab
+from tayori.compiler.xmail.folders import Folders, Read
 from tayori.compiler.xmail.tab import LineKind, TabLine
 
 
@@ -35,63 +36,51 @@ class Context:
     # legacy plaintexts (address -> password) for the compiler to hash
     passwords: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, Any] = field(default_factory=dict)
-    _listings: dict[str, dict[str, str]] = field(default_factory=dict)
+    folders: Folders = field(default_factory=Folders)
 
     def find(self, *parts: str) -> Path | None:
         return self.tree.find(*parts)
 
-    def child(self, base: Path, name: str) -> Path | None:
-        """`base/name`, matched case-insensitively like Windows; listings are cached per folder."""
-        key = os.fspath(base)
-        listing = self._listings.get(key)
-        if listing is None:
-            try:
-                names = sorted(os.listdir(key))
-            except OSError:
-                names = []
-            listing = {}
-            for n in names:
-                listing.setdefault(n.casefold(), n)
-            self._listings[key] = listing
-        actual = listing.get(name.casefold())
-        return base / actual if actual is not None else None
+    def child(self, base: str | os.PathLike[str], name: str, *, directory: bool | None = None) -> str | None:
+        """`base/name` matched case-insensitively like Windows (see `Folders.child`)."""
+        return self.folders.child(base, name, directory=directory)
 
-    def rel(self, path: Path) -> str:
+    def rel(self, path: str | os.PathLike[str]) -> str:
         return self.tree.rel(path)
 
-    def read_decoded(self, path: Path) -> DecodedText | None:
-        """Decode a file; None when it is not a file (quietly) or cannot be read (reported)."""
-        try:
-            # One open and one fstat per file: a 10,000-account MailRoot has over 10,000 files.
-            with open(path, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size > MAX_SETTINGS_FILE:
-                    rel = self.tree.rel(path)
-                    self.report.error(f"file.too_large.{rel}", "input.too_large", {"size": size}, file=rel)
-                    return None
-                data = fh.read()
-        except (IsADirectoryError, FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as exc:
+    def read(self, path: str | os.PathLike[str]) -> Read | None:
+        """Read, decode and parse a file; None when it is not a file (quietly) or cannot be read (reported)."""
+        done = self.folders.read(path)
+        if done.decoded is not None:
+            return done
+        if done.too_large:
             rel = self.tree.rel(path)
-            self.report.error(f"file.unreadable.{rel}", "input.unreadable", {"problem": str(exc)}, file=rel)
-            return None
-        return decode_legacy(data)
+            self.report.error(f"file.too_large.{rel}", "input.too_large", {"size": done.too_large}, file=rel)
+        elif done.problem:
+            rel = self.tree.rel(path)
+            self.report.error(f"file.unreadable.{rel}", "input.unreadable", {"problem": done.problem}, file=rel)
+        return None
 
-    def load(self, path: Path, line_max: int | None = None) -> Loaded | None:
+    def load(self, path: str | os.PathLike[str], line_max: int | None = None) -> Loaded | None:
         """Open and parse a `.tab` file; None when it cannot be read at all (already reported)."""
-        decoded = self.read_decoded(path)
-        if decoded is None:
+        done = self.read(path)
+        if done is None or done.decoded is None:
             return None
-        rel, decoded = self.report.open_text(path, decoded)
-        limit = line_max or tab.LINE_MAX.get(path.name.lower(), tab.DEFAULT_LINE_MAX)
+        rel, decoded = self.report.open_text(path, done.decoded)
+        lines = done.lines
+        if line_max is not None:
+            lines = [tab.parse_line(n, text, raw, decoded.encoding, line_max) for n, text, raw in decoded.lines]
         records: list[TabLine] = []
-        for line in tab.parse(decoded, limit):
-            if line.kind != LineKind.RECORD:
-                self.report.mapped(rel, line.number)
+        comments: list[int] = []
+        for line in lines:
+            if line.kind is not LineKind.RECORD:
+                comments.append(line.number)
                 continue
-            self._lexical(rel, line, decoded, first=line.number == 1)
+            if line.number == 1 or line.xmail_fields is not None or line.unterminated or line.dropped or line.overlong:
+                self._lexical(rel, line, decoded, first=line.number == 1)
             records.append(line)
+        if comments:
+            self.report.mapped(rel, *comments)
         return Loaded(rel, records, decoded)
 
     def _lexical(self, rel: str, line: TabLine, decoded: DecodedText, first: bool) -> None:

@@ -7,17 +7,19 @@ does not decode (odd length or a non-hex pair).
 
 from __future__ import annotations
 
-import string
+import re
 
 _KEY = 101
-_HEX = frozenset(string.hexdigits)
+_UNXOR = bytes(b ^ _KEY for b in range(256))
+# Pairs of hex digits and nothing else (`bytes.fromhex` alone would also take spaces).
+_HEX_PAIRS = re.compile(r"(?:[0-9A-Fa-f]{2})*")
 
 
 def decode_bytes(encoded: str) -> bytes | None:
     """The stored password bytes, or None where XMail's `StrDeCrypt` fails."""
-    if len(encoded) % 2 or not all(c in _HEX for c in encoded):
+    if _HEX_PAIRS.fullmatch(encoded) is None:
         return None
-    return bytes(b ^ _KEY for b in bytes.fromhex(encoded))
+    return bytes.fromhex(encoded).translate(_UNXOR)
 
 
 def decode(encoded: str, encoding: str = "cp932") -> str | None:

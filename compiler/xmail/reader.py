@@ -13,6 +13,7 @@ from tayori.compiler.registry import Progress, ReaderResult
 from tayori.compiler.report import ReportBuilder
 from tayori.compiler.xmail import accounts, extras, probes, relay, routing, server
 from tayori.compiler.xmail.context import Context
+from tayori.compiler.xmail.detect import detect
 from tayori.compiler.xmail.state import State
 from tayori.profiles.model import (
     Delivery,
@@ -44,11 +45,7 @@ class XMailReader:
     title = "XMail 1.27 (MailRoot)"
 
     def detect(self, tree: LegacyTree) -> int:
-        found = [tree.find(n) is not None for n in ("server.tab", "mailusers.tab", "domains.tab")]
-        score = 30 * sum(found)
-        if score and tree.find("domains") is not None:
-            score += 10
-        return min(score, 100)
+        return detect(tree)
 
     def read(self, tree: LegacyTree, report: ReportBuilder, progress: Progress | None = None) -> ReaderResult:
         return read_mailroot(tree, report, progress)

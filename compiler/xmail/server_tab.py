@@ -9,6 +9,7 @@ name from the XMailCFG screen: XMail ignores it, its meaning is `alias_of`) or `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -145,21 +146,19 @@ def parse_bool(value: str) -> bool:
     return parse_int(value, 0) != 0
 
 
+# blanks, then something: an optional sign and ASCII digits (none is 0, as in C)
+_ATOI = re.compile(r"[ \t]*(?=[^ \t])([+-]?)([0-9]*)")
+
+
 def parse_int(value: str, default: int) -> int:
     """C `atoi`: leading blanks, a sign, digits; anything else ends the number. Empty → default."""
-    text = value.lstrip(" \t")
-    if not text:
+    m = _ATOI.match(value)
+    if m is None:  # blanks only, or nothing
         return default
-    sign = 1
-    if text[0] in "+-":
-        sign = -1 if text[0] == "-" else 1
-        text = text[1:]
-    digits = ""
-    for c in text:
-        if not c.isascii() or not c.isdigit():
-            break
-        digits += c
-    return sign * int(digits) if digits else 0
+    sign, digits = m.groups()
+    if not digits:
+        return 0
+    return -int(digits) if sign == "-" else int(digits)
 
 
 def parse_options(value: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from tayori.compiler.legacy_text import DecodedText
 
@@ -39,8 +40,8 @@ class LineKind(StrEnum):
     BLANK = "blank"
 
 
-@dataclass(frozen=True, slots=True)
-class TabLine:
+class TabLine(NamedTuple):
+    # a tuple for the same reason as `Line`: tens of thousands per install
     number: int
     text: str
     kind: LineKind

@@ -101,3 +101,23 @@ def test_compile_not_a_folder(tmp_path: Path) -> None:
 
 def test_compile_needs_output(tmp_path: Path) -> None:
     assert tayori("compile", str(tmp_path)).returncode == 2
+
+
+def test_progress_rate_is_measured_from_the_first_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tayori.appliance import cli
+
+    clock = iter([100.0, 100.0, 103.0, 104.0])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    show = cli._progress_printer(True)
+    assert show is not None
+    show(500, 2000, "mailusers.tab")  # first report, part-way: no rate yet, never "0/s, ETA 0s"
+    show(1100, 2000, "mailusers.tab")  # 600 more in 3 s
+    show(2000, 2000, "mailusers.tab")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "mailusers.tab: 500/2000 (25%)",
+        "mailusers.tab: 1100/2000 (55%, 200/s, ETA 4s)",
+        "mailusers.tab: 2000/2000 (100%, 375/s, ETA 0s)",
+    ]

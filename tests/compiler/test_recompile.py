@@ -59,3 +59,33 @@ def test_recompile_keeps_comments_and_answers(tmp_path: Path) -> None:
         [sys.executable, "-m", "tayori.appliance.cli", "check", str(out)], capture_output=True, text=True, timeout=60
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "block"),
+    [
+        (
+            "a: 1\ndecisions:\n  k:\n    value: x\n# note\n  j: 2\nb: 3\n",
+            "decisions:\n  k:\n    value: x\n# note\n  j: 2\n",
+        ),
+        ("decisions:  # answered\n  k: 1\n", "decisions:  # answered\n  k: 1\n"),
+        ("decisions:\n  k: 1\n...\n", "decisions:\n  k: 1\n"),
+        ("decisions: {k: 1}\n", None),  # flow style: the whole document is parsed instead
+        ("a:\n  decisions:\n    k: 1\n", None),  # not top level
+        ("accounts: []\n", None),
+    ],
+)
+def test_only_the_decisions_block_is_parsed_for_answers(text: str, block: str | None) -> None:
+    from tayori.compiler.compile import _top_level_block
+
+    assert _top_level_block(text, "decisions") == block
+
+
+def test_answers_found_in_either_shape(tmp_path: Path) -> None:
+    from tayori.compiler.compile import existing_answers
+
+    p = tmp_path / "office.yaml"
+    p.write_text("accounts:\n- {address: a@b.jp}\ndecisions:\n  k:\n    value: apop\n    pending: false\n")
+    assert existing_answers(p) == {"k": "apop"}
+    p.write_text("{accounts: [], decisions: {k: {value: none, pending: false}, q: {value: x, pending: true}}}\n")
+    assert existing_answers(p) == {"k": "none"}

@@ -129,3 +129,24 @@ def test_decoding_rules() -> None:
     assert u16.encoding == "utf-16-le" and u16.lines[0].text == "キー=値"
     assert decode_legacy(b"a\nb\rc\r\n").line_endings == "mixed"
     assert decode_jis_or_cp932("休暇中".encode("iso2022_jp")) == ("休暇中", "iso-2022-jp")
+
+
+def test_json_report_writes_one_coverage_file_per_line(tmp_path: Path) -> None:
+    tree = tree_with(tmp_path, {"a.tab": b"x\r\ny\r\n", "sub/b.tab": b"z\r\n"})
+    b = ReportBuilder("xmail", tree)
+    for name in ("a.tab", "sub/b.tab"):
+        rel, _ = b.open_text(tree.root / name)
+        b.mapped(rel, 1)
+    report = b.build("src")
+    text = render_json(report)
+    data = json.loads(text)
+    assert Report.model_validate(data) == report
+    lines = text.splitlines()
+    start = lines.index(' "coverage": {')
+    assert [json.loads("{" + line.rstrip(",") + "}") for line in lines[start + 1 : start + 3]] == [
+        {"a.tab": data["coverage"]["a.tab"]},
+        {"sub/b.tab": data["coverage"]["sub/b.tab"]},
+    ]
+    assert lines[start + 3 :] == [" }", "}"]
+    # nothing opened: the key is still there, empty
+    assert json.loads(render_json(ReportBuilder("xmail", tree).build("src")))["coverage"] == {}

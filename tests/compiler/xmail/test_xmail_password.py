@@ -18,6 +18,8 @@ def test_template_and_sample_passwords() -> None:
 def test_undecodable_like_xmail() -> None:
     assert password.decode("abc") is None  # odd length
     assert password.decode("zz") is None  # not hex
+    assert password.decode("0c 16") is None  # bytes.fromhex would skip the space; XMail does not
+    assert password.decode("0C16") == password.decode("0c16")
     assert password.decode("") == ""
 
 

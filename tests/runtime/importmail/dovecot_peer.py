@@ -1,4 +1,3 @@
-
 """A Dovecot from our own small config (platform.md §3.3: unprivileged, every process as `nobody`).
 
 It carries the POP3 settings the appliance's rendered config has (`pop3_uidl_format`,
