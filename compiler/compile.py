@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +81,11 @@ def hash_passwords(
             if progress:
                 progress(n, total, "hashing passwords")
         return out
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+    # fork copies only the calling thread, and a lock another thread held at that moment stays held
+    # in the child for ever; the TUI compiles in a worker thread, so there the pool starts from a
+    # clean server process instead (slower to start, which nine seconds of hashing do not notice)
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=get_context(method)) as pool:
         for n, (k, h) in enumerate(pool.map(_hash_one, items, chunksize=32), 1):
             out[k] = h
             if progress and (n % 50 == 0 or n == total):
