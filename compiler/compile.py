@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -81,11 +80,11 @@ def hash_passwords(
             if progress:
                 progress(n, total, "hashing passwords")
         return out
-    # fork copies only the calling thread, and a lock another thread held at that moment stays held
-    # in the child for ever; the TUI compiles in a worker thread, so there the pool starts from a
-    # clean server process instead (slower to start, which nine seconds of hashing do not notice)
-    method = "fork" if threading.active_count() == 1 else "forkserver"
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=get_context(method)) as pool:
+    # fork, also when other threads run (the TUI compiles in a worker thread): the children only run
+    # crypt(3) and the pool's own queues, so no lock another thread might hold at the fork is ever
+    # needed there. The other start methods need a real stderr for their resource tracker, which a
+    # full-screen UI has replaced.
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=get_context("fork")) as pool:
         for n, (k, h) in enumerate(pool.map(_hash_one, items, chunksize=32), 1):
             out[k] = h
             if progress and (n % 50 == 0 or n == total):
