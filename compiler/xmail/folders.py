@@ -173,8 +173,9 @@ def read_ahead(folders: Folders, homes: Sequence[str | None], workers: int | Non
     processes, in order, while the caller works on the entries already yielded."""
     cores = workers if workers is not None else min(os.cpu_count() or 1, 4)
     present = sum(1 for h in homes if h is not None)
-    # fork copies this process: only safe while it runs a single thread (the TUI runs compiles
-    # beside its own threads; they read in this process).
+    # Only from a single-threaded process: fork copies just the calling thread, and the workers
+    # decode and parse in library code that a lock held elsewhere at the fork could stall. The TUI
+    # compiles beside its own threads; there the folders are read here, which is only slower.
     if cores < 2 or present < READ_AHEAD_MIN or threading.active_count() > 1:
         yield from (None for _ in homes)
         return
