@@ -6,12 +6,43 @@ name as on disk, relative to the folder the admin pointed at.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 
 # A legacy file larger than this is not read whole: settings files are small, and a huge file
 # where a small one is expected is junk or a mistake worth reporting rather than loading.
 MAX_SETTINGS_FILE = 64 * 1024 * 1024
+
+
+NOT_REGULAR = "not a regular file (a FIFO, socket or device)"
+
+
+def is_special(path: str | os.PathLike[str]) -> bool:
+    """Something other than a file or a folder (FIFO, socket, device) stands at `path`."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def open_regular(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """Open a legacy file for reading: (descriptor, size). Never blocks: a FIFO or a device where a
+    settings file is expected would hang a plain open() for ever; it is refused as not a regular
+    file, and a folder raises IsADirectoryError as open() does."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", os.fspath(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
 
 
 class LegacyTree:
@@ -71,5 +102,6 @@ class LegacyTree:
         return out
 
     def read_bytes(self, path: str | os.PathLike[str]) -> bytes:
-        with open(path, "rb") as fh:
+        fd, _ = open_regular(path)
+        with os.fdopen(fd, "rb") as fh:
             return fh.read(MAX_SETTINGS_FILE + 1)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tayori.compiler.legacy_text import DecodedText, decode_legacy
-from tayori.compiler.legacy_tree import LegacyTree
+from tayori.compiler.legacy_tree import NOT_REGULAR, LegacyTree
 
 REPORT_VERSION = 1
 
@@ -199,6 +199,11 @@ class ReportBuilder:
                 raw=decoded.lines[line_no - 1].text if 0 < line_no <= len(decoded.lines) else None,
             )
         return rel, decoded
+
+    def not_regular(self, path: str | os.PathLike[str]) -> None:
+        """A legacy name that is a FIFO, socket or device: reported, never opened (it could block)."""
+        rel = self.tree.rel(path)
+        self.error(f"input.unreadable.{rel}", "input.unreadable", {"problem": NOT_REGULAR}, file=rel)
 
     def open_records(self, rel: str, records: int) -> None:
         self._files[rel] = _OpenFile(records, "record", None)

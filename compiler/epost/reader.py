@@ -30,7 +30,7 @@ from tayori.compiler.epost.relay import (
 )
 from tayori.compiler.epost.settings import RegistryMapper, map_alias
 from tayori.compiler.epost.users import User, mailbox_root, read_accounts_tsv, read_idx, read_mailbox
-from tayori.compiler.legacy_tree import LegacyTree
+from tayori.compiler.legacy_tree import LegacyTree, is_special
 from tayori.compiler.registry import Progress, ReaderResult
 from tayori.compiler.report import ReportBuilder
 from tayori.profiles.model import (
@@ -113,6 +113,8 @@ def _program_file(ctx: Ctx, *names: str) -> Path | None:
         p = ctx.tree.find(rel, name) if rel else ctx.tree.find(name)
         if p is not None and p.is_file():
             return p
+        if p is not None and is_special(p):
+            ctx.report.not_regular(p)
     return None
 
 

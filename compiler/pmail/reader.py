@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, LegacyTree
+from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, LegacyTree, is_special
 from tayori.compiler.pmail import legacy_probes
 from tayori.compiler.pmail import messages as _messages  # noqa: F401  (registers the catalogue)
 from tayori.compiler.pmail.accountdat import AccountFile, AccountRecord, parse_binary, parse_text, sniff
@@ -72,6 +72,8 @@ class _Run:
             p = self.tree.find(*parts)
             if p is not None and p.is_file():
                 return p
+            if p is not None and is_special(p):
+                self.r.not_regular(p)
         return None
 
     def _too_big(self, path: Path) -> bool:

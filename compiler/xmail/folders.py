@@ -20,7 +20,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from tayori.compiler.legacy_text import DecodedText, Line, decode_legacy
-from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE
+from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, open_regular
 from tayori.compiler.xmail import tab
 from tayori.compiler.xmail.tab import TabLine
 
@@ -50,8 +50,8 @@ class Read:
 def read_file(path: str) -> Read:
     try:
         # One open and one fstat per file: a 10,000-account MailRoot has over 10,000 files.
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        fd, size = open_regular(path)
+        with os.fdopen(fd, "rb") as fh:
             if size > MAX_SETTINGS_FILE:
                 return Read(too_large=size)
             data = fh.read()
