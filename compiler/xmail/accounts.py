@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tayori.compiler.xmail import folders, password, server_tab
-from tayori.compiler.xmail.context import Command, Context, Loaded, commands
+from tayori.compiler.xmail.context import Command, Context, Loaded, at, commands
 from tayori.compiler.xmail.state import State
 from tayori.compiler.xmail.tab import TabLine
 from tayori.profiles.model import Account, Alias, Domain, Forward, ListMember, MailingList
@@ -29,14 +29,7 @@ def build(ctx: Context, model: Callable[..., M], rel: str, line: TabLine, **kw: 
         return model(origin=ctx.origin(rel, line), **kw)
     except ValidationError as exc:
         problem = "; ".join(e["msg"] for e in exc.errors())
-        ctx.report.error(
-            f"invalid.{rel}:{line.number}",
-            "xmail.invalid",
-            {"problem": problem},
-            file=rel,
-            line=line.number,
-            raw=line.text,
-        )
+        ctx.report.error(f"invalid.{rel}:{line.number}", "xmail.invalid", {"problem": problem}, **at(rel, line))
         return None
 
 
@@ -85,9 +78,7 @@ def read_alias_domains(ctx: Context, st: State) -> None:
                 f"invalid.{loaded.rel}:{rec.number}",
                 "xmail.invalid",
                 {"problem": f'"{alias}" is not a domain name'},
-                file=loaded.rel,
-                line=rec.number,
-                raw=rec.text,
+                **at(loaded.rel, rec),
             )
             continue
         st.domains[real] = updated
@@ -144,12 +135,7 @@ def _account(
     plain = password.decode(enc)
     if plain is None:
         ctx.report.error(
-            f"mailusers.password.{key}",
-            "xmail.password.undecodable",
-            {"address": address},
-            file=rel,
-            line=rec.number,
-            raw=rec.text,
+            f"mailusers.password.{key}", "xmail.password.undecodable", {"address": address}, **at(rel, rec)
         )
         return
     ctx.report.secret(plain)
@@ -158,9 +144,7 @@ def _account(
             f"mailusers.domain.{key}",
             "xmail.mailusers.unknown_domain",
             {"address": address, "domain": domain},
-            file=rel,
-            line=rec.number,
-            raw=rec.text,
+            **at(rel, rec),
         )
         return
     if key in st.accounts or key in st.lists:
@@ -169,23 +153,11 @@ def _account(
         return
     kind = acct_type[:1].upper()
     if kind not in ("U", "M"):
-        ctx.report.error(
-            f"mailusers.type.{key}",
-            "xmail.mailusers.type",
-            {"type": acct_type},
-            file=rel,
-            line=rec.number,
-            raw=rec.text,
-        )
+        ctx.report.error(f"mailusers.type.{key}", "xmail.mailusers.type", {"type": acct_type}, **at(rel, rec))
         return
     if home is None:
         ctx.report.info(
-            f"mailusers.nodir.{key}",
-            "xmail.mailusers.nodir",
-            {"address": address, "dir": acct_dir},
-            file=rel,
-            line=rec.number,
-            raw=rec.text,
+            f"mailusers.nodir.{key}", "xmail.mailusers.nodir", {"address": address, "dir": acct_dir}, **at(rel, rec)
         )
     if kind == "M":
         ml = build(ctx, MailingList, rel, rec, address=address, poster_policy="anyone")
@@ -193,14 +165,7 @@ def _account(
             return
         st.lists[key] = ml
         st.list_logins.add(key)
-        ctx.report.info(
-            f"mailusers.list_login.{key}",
-            "xmail.list.login",
-            {"address": address},
-            file=rel,
-            line=rec.number,
-            raw=rec.text,
-        )
+        ctx.report.info(f"mailusers.list_login.{key}", "xmail.list.login", {"address": address}, **at(rel, rec))
         if home is not None:
             _list_home(ctx, st, key, home)
         return
@@ -355,9 +320,7 @@ def report_summaries(ctx: Context, st: State) -> None:
             "mailproc.redirect_srs",
             "xmail.mailproc.srs",
             {"count": len(st.srs), "examples": ", ".join(a for a, _, _ in st.srs[:3])},
-            file=rel,
-            line=line.number,
-            raw=line.text,
+            **at(rel, line),
             paths=["accounts[].forward.envelope"],
         )
     messages, mailboxes = st.stored_mail
@@ -420,9 +383,7 @@ def _apply_mailproc(ctx: Context, st: State, key: str, user: str, cmds: list[Com
                 f"mailproc.nobox.{key}",
                 "xmail.mailproc.no_mailbox",
                 {"address": acct.address},
-                file=cmds[0].rel,
-                line=cmds[0].line.number,
-                raw=cmds[0].line.text,
+                **at(cmds[0].rel, cmds[0].line),
             )
         return
     envelope = "srs" if "srs" in envelopes else "account"
@@ -438,9 +399,7 @@ def _apply_mailproc(ctx: Context, st: State, key: str, user: str, cmds: list[Com
             f"mailproc.invalid.{key}",
             "xmail.invalid",
             {"problem": str(exc.errors()[0]["msg"])},
-            file=cmds[0].rel,
-            line=cmds[0].line.number,
-            raw=cmds[0].line.text,
+            **at(cmds[0].rel, cmds[0].line),
         )
         return
     st.accounts[key] = acct.model_copy(update={"forward": fwd})
@@ -521,14 +480,7 @@ def _members(ctx: Context, st: State, key: str, home: str) -> None:
         if member is None:
             continue
         if "A" in perms and "W" not in perms:
-            ctx.report.info(
-                f"mlusers.auth.{key}",
-                "xmail.list.auth_member",
-                {"address": addr},
-                file=loaded.rel,
-                line=rec.number,
-                raw=rec.text,
-            )
+            ctx.report.info(f"mlusers.auth.{key}", "xmail.list.auth_member", {"address": addr}, **at(loaded.rel, rec))
         else:
             ctx.mapped(loaded.rel, rec)
         seen.add(addr.lower())
@@ -597,9 +549,7 @@ def read_extaliases(ctx: Context, st: State) -> None:
                 f"invalid.{loaded.rel}:{rec.number}",
                 "xmail.invalid",
                 {"problem": str(exc.errors()[0]["msg"])},
-                file=loaded.rel,
-                line=rec.number,
-                raw=rec.text,
+                **at(loaded.rel, rec),
             )
             continue
         st.accounts[key] = updated
@@ -607,9 +557,7 @@ def read_extaliases(ctx: Context, st: State) -> None:
             "extaliases.send_as",
             "xmail.extaliases.send_as",
             {"external": ext, "address": acct.address},
-            file=loaded.rel,
-            line=rec.number,
-            raw=rec.text,
+            **at(loaded.rel, rec),
         )
 
 
@@ -695,9 +643,7 @@ def _cmdalias_account(
             f"cmdaliases.invalid.{key}",
             "xmail.invalid",
             {"problem": str(exc.errors()[0]["msg"])},
-            file=first.rel,
-            line=first.line.number,
-            raw=first.line.text,
+            **at(first.rel, first.line),
         )
         return
     st.accounts[key] = acct.model_copy(update={"forward": fwd})
@@ -705,9 +651,7 @@ def _cmdalias_account(
         f"cmdaliases.account.{key}",
         "xmail.cmdaliases.account",
         {"address": acct.address},
-        file=first.rel,
-        line=first.line.number,
-        raw=first.line.text,
+        **at(first.rel, first.line),
         paths=["accounts[].forward"],
     )
     for c in cmds:
@@ -774,9 +718,7 @@ def _custdomain_redirect(ctx: Context, st: State, domain: str, c: Command) -> No
             f"custdomains.unknown_users.{domain}",
             "xmail.custdomains.upgrade",
             {"domain": domain, "target": target},
-            file=c.rel,
-            line=c.line.number,
-            raw=c.line.text,
+            **at(c.rel, c.line),
             paths=["domains"],
         )
         return

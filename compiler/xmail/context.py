@@ -22,6 +22,11 @@ from tayori.compiler.xmail.folders import Folders, Read
 from tayori.compiler.xmail.tab import LineKind, TabLine
 
 
+def at(rel: str, line: TabLine) -> dict[str, Any]:
+    """Where a report entry points: the file, the line and its text (`report.error(..., **at(rel, rec))`)."""
+    return {"file": rel, "line": line.number, "raw": line.text}
+
+
 @dataclass
 class Loaded:
     rel: str
@@ -92,28 +97,12 @@ class Context:
                 f"tab.backslash.{rel}:{line.number}",
                 "xmail.tab.backslash",
                 {"tayori": " | ".join(line.fields), "xmail": " | ".join(line.xmail_fields)},
-                file=rel,
-                line=line.number,
-                raw=line.text,
+                **at(rel, line),
             )
         if line.unterminated:
-            r.error(
-                f"tab.unterminated.{rel}:{line.number}",
-                "xmail.tab.unterminated",
-                {},
-                file=rel,
-                line=line.number,
-                raw=line.text,
-            )
+            r.error(f"tab.unterminated.{rel}:{line.number}", "xmail.tab.unterminated", {}, **at(rel, line))
         if line.dropped:
-            r.error(
-                f"tab.dropped.{rel}:{line.number}",
-                "xmail.tab.dropped",
-                {"text": line.dropped},
-                file=rel,
-                line=line.number,
-                raw=line.text,
-            )
+            r.error(f"tab.dropped.{rel}:{line.number}", "xmail.tab.dropped", {"text": line.dropped}, **at(rel, line))
         if line.overlong:
             r.error(
                 f"tab.overlong.{rel}:{line.number}",
@@ -134,9 +123,7 @@ class Context:
             f"tab.fields.{rel}:{line.number}",
             "xmail.tab.fields",
             {"expected": expected, "found": len(line.fields)},
-            file=rel,
-            line=line.number,
-            raw=line.text,
+            **at(rel, line),
         )
 
     def unmapped(self, id: str, message: str, rel: str, line: TabLine, **params: Any) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tayori.compiler.xmail import password, server_tab
-from tayori.compiler.xmail.context import Context, Loaded
+from tayori.compiler.xmail.context import Context, Loaded, at
 from tayori.compiler.xmail.networks import FilterError, Network, classify, client_pattern, parse_filter
 from tayori.compiler.xmail.server import mark, note
 from tayori.compiler.xmail.state import State
@@ -51,12 +51,7 @@ def _filter(ctx: Context, loaded: Loaded, rec: TabLine) -> Network | None:
         return parse_filter(rec.fields)
     except FilterError as exc:
         ctx.report.error(
-            f"net.{loaded.rel}:{rec.number}",
-            "xmail.net.invalid",
-            {"problem": str(exc)},
-            file=loaded.rel,
-            line=rec.number,
-            raw=rec.text,
+            f"net.{loaded.rel}:{rec.number}", "xmail.net.invalid", {"problem": str(exc)}, **at(loaded.rel, rec)
         )
         return None
 
@@ -77,9 +72,7 @@ def read_ip_tables(ctx: Context, st: State) -> IpTables:
                     f"relay.open.{loaded.rel}:{rec.number}",
                     "xmail.relay.open",
                     {"network": str(net)},
-                    file=loaded.rel,
-                    line=rec.number,
-                    raw=rec.text,
+                    **at(loaded.rel, rec),
                     paths=["policy.relay.rules"],
                 )
                 continue
@@ -102,9 +95,7 @@ def read_ip_tables(ctx: Context, st: State) -> IpTables:
                     f"ipmap.dropcode0.{loaded.rel}:{rec.number}",
                     "xmail.ipmap.dropcode0",
                     {"network": str(net)},
-                    file=loaded.rel,
-                    line=rec.number,
-                    raw=rec.text,
+                    **at(loaded.rel, rec),
                     paths=["policy.relay.rules"],
                 )
             elif not allow and drop < 0:
@@ -142,9 +133,7 @@ def read_ip_tables(ctx: Context, st: State) -> IpTables:
                     f"net.{loaded.rel}:{rec.number}",
                     "xmail.net.invalid",
                     {"problem": f'"{rec.fields[0]}" is not an address/bits network'},
-                    file=loaded.rel,
-                    line=rec.number,
-                    raw=rec.text,
+                    **at(loaded.rel, rec),
                 )
                 continue
             props = server_tab.parse_options(",".join(rec.fields[1:]))
@@ -526,12 +515,7 @@ def read_smtpauth(ctx: Context, st: State) -> None:
             )
         except ValueError as exc:
             ctx.report.error(
-                f"invalid.{loaded.rel}:{rec.number}",
-                "xmail.invalid",
-                {"problem": str(exc)},
-                file=loaded.rel,
-                line=rec.number,
-                raw=rec.text,
+                f"invalid.{loaded.rel}:{rec.number}", "xmail.invalid", {"problem": str(exc)}, **at(loaded.rel, rec)
             )
             continue
         st.accounts[key] = acct
@@ -541,9 +525,7 @@ def read_smtpauth(ctx: Context, st: State) -> None:
             f"smtpauth.login.{key}",
             "xmail.smtpauth.login",
             {"user": user, "address": acct.address},
-            file=loaded.rel,
-            line=rec.number,
-            raw=rec.text,
+            **at(loaded.rel, rec),
             paths=["accounts"],
         )
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tayori.compiler.xmail import password, server_tab
-from tayori.compiler.xmail.context import Context, Loaded
+from tayori.compiler.xmail.context import Context, Loaded, at
 from tayori.compiler.xmail.state import State
 from tayori.compiler.xmail.tab import TabLine
 from tayori.profiles.model import Route
@@ -86,12 +86,7 @@ def _routes(
             )
         if "OutBind" in opts and rel is not None and line is not None:
             ctx.report.unmapped(
-                f"routes.outbind.{host}",
-                "xmail.server.outbind",
-                {"value": opts["OutBind"]},
-                file=rel,
-                line=line.number,
-                raw=line.text,
+                f"routes.outbind.{host}", "xmail.server.outbind", {"value": opts["OutBind"]}, **at(rel, line)
             )
     if shuffled and rel is not None and line is not None:
         ctx.report.info(
@@ -197,9 +192,7 @@ def read_pop3links(ctx: Context, st: State) -> None:
                 f"pop3links.password.{rec.number}",
                 "xmail.password.undecodable",
                 {"address": f"{rec.fields[3]}@{rec.fields[2]}"},
-                file=loaded.rel,
-                line=rec.number,
-                raw=rec.text,
+                **at(loaded.rel, rec),
             )
             continue
         ctx.report.secret(plain)

@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from tayori.compiler.xmail import server_tab
-from tayori.compiler.xmail.context import Context
+from tayori.compiler.xmail.context import Context, at
 from tayori.compiler.xmail.state import Setting, State
 from tayori.compiler.xmail.tab import TabLine
 
@@ -54,14 +54,7 @@ def read_server(ctx: Context, st: State) -> None:
                 ctx.unmapped("server.typo", "xmail.server.typo", rel, rec, name=name, real=real)
             continue
         if len(rec.fields) > 2:
-            ctx.report.info(
-                f"server.extra.{name}",
-                "xmail.server.extra_fields",
-                {"name": name},
-                file=rel,
-                line=rec.number,
-                raw=rec.text,
-            )
+            ctx.report.info(f"server.extra.{name}", "xmail.server.extra_fields", {"name": name}, **at(rel, rec))
         st.settings[name] = Setting(value, rec.number)
     st.lines = {r.number: r for r in loaded.records}
 
