@@ -170,9 +170,9 @@ def _account(
             _list_home(ctx, st, key, home)
         return
     settings: dict[str, Any] = {}
-    perms = default_perms
-    if home is not None:
-        perms = _user_settings(ctx, home, settings) or default_perms
+    own = _user_settings(ctx, home, settings) if home is not None else None
+    # an empty SmtpPerms in user.tab is the account's own setting (no rights), not "use the default"
+    perms = default_perms if own is None else own
     settings["may_relay"] = "R" in perms
     # One validation with everything user.tab said: built once, not built and then copied unchecked.
     acct = build(ctx, Account, rel, rec, address=address, **settings)

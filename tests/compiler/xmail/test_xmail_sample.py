@@ -152,3 +152,16 @@ def test_every_message_key_is_registered() -> None:
     for key, (ja, en) in CATALOGUE.items():
         if key.startswith("xmail."):
             assert set(re.findall(r"{(\w+)}", ja)) == set(re.findall(r"{(\w+)}", en)), key
+
+
+def test_an_empty_smtpperms_is_the_accounts_own_setting(sample_root: Path, tmp_path: Path) -> None:
+    """`"SmtpPerms" ""` in user.tab takes every right away; it does not fall back to DefaultSmtpPerms ("MR")."""
+    import shutil
+
+    root = tmp_path / "MailRoot"
+    shutil.copytree(sample_root, root)
+    user_tab = root / "domains" / "sakura-kogyo.test" / "tanaka" / "user.tab"
+    user_tab.write_bytes(user_tab.read_bytes().replace(b'"SmtpPerms"\t"MRVZ"', b'"SmtpPerms"\t""'))
+    accounts = {a.address: a for a in compile_root(root).result.profile.accounts}
+    assert accounts["tanaka@sakura-kogyo.test"].may_relay is False
+    assert accounts["sato@sakura-shop.test"].may_relay is True
