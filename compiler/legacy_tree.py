@@ -16,6 +16,23 @@ from pathlib import Path
 MAX_SETTINGS_FILE = 64 * 1024 * 1024
 
 
+Listing = dict[str, tuple[str, bool]]  # casefolded name -> (name on disk, is a folder)
+
+
+def list_folder(folder: str | os.PathLike[str]) -> Listing:
+    """A folder's entries for Windows-style lookups; the first name in sorted order wins when two
+    differ only in case (Windows could not hold both). An unreadable folder lists as empty."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted((e.name, e.is_dir()) for e in it)
+    except OSError:
+        return {}
+    listing: Listing = {}
+    for name, is_dir in entries:
+        listing.setdefault(name.casefold(), (name, is_dir))
+    return listing
+
+
 NOT_REGULAR = "not a regular file (a FIFO, socket or device)"
 
 
@@ -49,19 +66,12 @@ class LegacyTree:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._prefix = os.fspath(self.root).rstrip("/") + "/"
-        self._dir_cache: dict[Path, dict[str, str]] = {}
+        self._dir_cache: dict[Path, Listing] = {}
 
-    def _listing(self, directory: Path) -> dict[str, str]:
+    def _listing(self, directory: Path) -> Listing:
         cached = self._dir_cache.get(directory)
         if cached is None:
-            try:
-                names = os.listdir(directory)
-            except OSError:
-                names = []
-            cached = {}
-            for name in sorted(names):
-                cached.setdefault(name.casefold(), name)
-            self._dir_cache[directory] = cached
+            cached = self._dir_cache[directory] = list_folder(directory)
         return cached
 
     def find(self, *parts: str) -> Path | None:
@@ -71,10 +81,10 @@ class LegacyTree:
             for piece in part.replace("\\", "/").split("/"):
                 if not piece:
                     continue
-                actual = self._listing(current).get(piece.casefold())
-                if actual is None:
+                found = self._listing(current).get(piece.casefold())
+                if found is None:
                     return None
-                current = current / actual
+                current = current / found[0]
         return current
 
     def rel(self, path: str | os.PathLike[str]) -> str:
@@ -95,10 +105,9 @@ class LegacyTree:
         if base is None or not base.is_dir():
             return []
         out = []
-        for name in self._listing(base).values():
-            p = base / name
-            if dirs is None or p.is_dir() == dirs:
-                out.append(p)
+        for name, is_dir in self._listing(base).values():
+            if dirs is None or is_dir == dirs:
+                out.append(base / name)
         return out
 
     def read_bytes(self, path: str | os.PathLike[str]) -> bytes:

@@ -72,9 +72,7 @@ class Context:
         if done is None or done.decoded is None:
             return None
         rel, decoded = self.report.open_text(path, done.decoded)
-        lines = done.lines
-        if line_max is not None:
-            lines = [tab.parse_line(n, text, raw, decoded.encoding, line_max) for n, text, raw in decoded.lines]
+        lines = done.lines if line_max is None else list(tab.parse(decoded, line_max))
         records: list[TabLine] = []
         comments: list[int] = []
         for line in lines:

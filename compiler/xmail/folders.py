@@ -20,7 +20,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from tayori.compiler.legacy_text import DecodedText, Line, decode_legacy
-from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, open_regular
+from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, Listing, list_folder, open_regular
 from tayori.compiler.xmail import tab
 from tayori.compiler.xmail.tab import TabLine
 
@@ -32,8 +32,6 @@ MAIL_FOLDERS = (("mailbox",), ("Maildir", "new"), ("Maildir", "cur"))
 # Below this many folders a pool costs more than it saves.
 READ_AHEAD_MIN = 400
 BATCH = 250
-
-Listing = dict[str, tuple[str, bool]]  # casefolded name -> (name on disk, is a folder)
 
 
 @dataclass(slots=True)
@@ -61,21 +59,7 @@ def read_file(path: str) -> Read:
         return Read(problem=str(exc))
     decoded = decode_legacy(data)
     limit = tab.LINE_MAX.get(os.path.basename(path).lower(), tab.DEFAULT_LINE_MAX)
-    enc = decoded.encoding
-    return Read(decoded, [tab.parse_line(n, text, raw, enc, limit) for n, text, raw in decoded.lines])
-
-
-def list_folder(folder: str) -> Listing:
-    """The first name in sorted order wins when two differ only in case (Windows could not hold both)."""
-    try:
-        with os.scandir(folder) as it:
-            entries = sorted((e.name, e.is_dir()) for e in it)
-    except OSError:
-        return {}
-    listing: Listing = {}
-    for name, is_dir in entries:
-        listing.setdefault(name.casefold(), (name, is_dir))
-    return listing
+    return Read(decoded, list(tab.parse(decoded, limit)))
 
 
 @dataclass
