@@ -80,12 +80,10 @@ def _progress_printer(enabled: bool) -> Callable[[int, int, str], None] | None:
 
 # ------------------------------------------------------------------------------------- commands
 def cmd_check(args: argparse.Namespace) -> int:
-    from tayori.profiles.gc_batch import batch_allocations
     from tayori.profiles.loader import ProfileError, load_profile, summarize_warnings
 
     try:
-        with batch_allocations():
-            loaded = load_profile(args.profile)
+        loaded = load_profile(args.profile)
     except ProfileError as exc:
         for p in exc.problems:
             print(str(p) if p.severity == "error" else f"{p} (warning)")

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from tayori.profiles.gc_batch import batch_allocations
 from tayori.profiles.model import PROFILE_VERSION, Profile
 from tayori.profiles.semantics import semantic_problems
 
@@ -292,6 +293,11 @@ def _cache_dir() -> Path | None:
 
 
 def load_profile_text(text: str, file: str = "profile.yaml") -> Loaded:
+    with batch_allocations():
+        return _load_profile_text(text, file)
+
+
+def _load_profile_text(text: str, file: str) -> Loaded:
     data = parse_yaml(text, file)
     if not isinstance(data, dict):
         raise ProfileError([Problem(file, 1, 1, "", "a profile is a YAML mapping (profile_version: 1, …)")])
