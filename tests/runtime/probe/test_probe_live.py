@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import smtplib
 import ssl
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +25,10 @@ import yaml
 
 from tayori.appliance.cli import main
 from tayori.profiles.passwords import hash_password
-from tayori.runtime.paths import StatePaths
-from tests.livenet import free_port, wait_port
+from tests.runtime.smtpd.live_helpers import Appliance, running_appliance
 
 pytestmark = pytest.mark.live
 
-REPO = Path(__file__).resolve().parents[3]
-TAYORI = REPO / ".venv/bin/tayori"
 PASSWORD = "probe-pass-1"
 MESSAGE = b"From: <a@example.net>\r\nTo: <alice@example.test>\r\nSubject: probe\r\n\r\nhello\r\n"
 
@@ -72,52 +65,12 @@ policy:
 """
 
 
-@dataclass
-class Running:
-    root: Path
-    ports: dict[str, int]
-    log: Path
-
-
 @pytest.fixture(scope="module")
-def running() -> Iterator[Running]:
+def running() -> Iterator[Appliance]:
     if shutil.which("dovecot") is None and not os.path.exists("/usr/sbin/dovecot"):
         pytest.skip("dovecot is not installed")
-    base = Path(tempfile.mkdtemp(prefix="tayori-probe-", dir="/tmp"))
-    base.chmod(0o755)
-    sockdir = Path(tempfile.mkdtemp(prefix="tp", dir="/tmp"))
-    sockdir.rmdir()
-    root = base / "root"
-    ports = {n: free_port() for n in ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")}
-    profile = base / "profile.yaml"
-    profile.write_text(profile_text(ports))
-    env = dict(os.environ, TAYORI_SOCKET_DIR=str(sockdir))
-    log = open(base / "run.log", "wb")  # noqa: SIM115 -- closed in finally
-    proc = subprocess.Popen(
-        [str(TAYORI), "--root", str(root), "run", str(profile)], env=env, stdout=log, stderr=log, start_new_session=True
-    )
-    try:
-        for name in ("smtp", "submission", "submissions"):
-            wait_port(ports[name], timeout=60)
-        end = time.monotonic() + 30
-        while not (sockdir / "dovecot/auth-tayori").exists() and time.monotonic() < end:
-            time.sleep(0.1)
-        yield Running(root, ports, StatePaths.at(root).logs / "smtpd.log")
-    finally:
-        pids = {proc.pid}
-        with suppress(OSError, ValueError):
-            pids.add(int((sockdir / "supervisord.pid").read_text().strip()))
-        for pid in pids:
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        log.close()
-        shutil.rmtree(base, ignore_errors=True)
-        shutil.rmtree(sockdir, ignore_errors=True)
+    with running_appliance(profile_text, port_timeout=60) as app:
+        yield app
 
 
 # (name, client, listener, auth, sender, recipients, send DATA)
@@ -147,7 +100,7 @@ def _tls() -> ssl.SSLContext:
     return ctx
 
 
-def live_session(run: Running, case: tuple[Any, ...]) -> list[tuple[str, int, str]]:
+def live_session(run: Appliance, case: tuple[Any, ...]) -> list[tuple[str, int, str]]:
     """The same conversation with smtplib against the running listener: (command, code, reply text)."""
     _name, client, listener, auth, sender, rcpts, data = case
     port = run.ports[listener]
@@ -184,7 +137,7 @@ def live_session(run: Running, case: tuple[Any, ...]) -> list[tuple[str, int, st
     return steps
 
 
-def _table(run: Running) -> dict[str, Any]:
+def _table(run: Appliance) -> dict[str, Any]:
     return {
         "probes": [
             {
@@ -220,7 +173,7 @@ def _same(step: dict[str, Any], live: tuple[str, int, str]) -> bool:
 
 
 def test_probe_table_agrees_with_live_sessions(
-    running: Running, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    running: Appliance, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     live = [live_session(running, case) for case in CASES]
     table = tmp_path / "live.yaml"
@@ -246,7 +199,7 @@ def test_probe_table_agrees_with_live_sessions(
     assert outcomes["mixed recipients"] == "mixed" and outcomes["submission with AUTH relays"] == "accept"
 
 
-def _single_argv(run: Running, case: tuple[Any, ...], message: Path) -> list[str]:
+def _single_argv(run: Appliance, case: tuple[Any, ...], message: Path) -> list[str]:
     _name, client, listener, auth, sender, rcpts, _ = case
     argv = ["--root", str(run.root), "probe", "--client", client, "--listener", listener, "--from", sender]
     argv += ["--helo", "client.example.net", "--data", str(message), "--format", "json"]
@@ -258,7 +211,7 @@ def _single_argv(run: Running, case: tuple[Any, ...], message: Path) -> list[str
 
 
 def test_probe_names_the_rule_the_running_smtpd_logged(
-    running: Running, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    running: Appliance, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     live_session(running, CASES[1])  # a stranger relays: refused at RCPT, logged with its rule
     end = time.monotonic() + 10
@@ -267,7 +220,7 @@ def test_probe_names_the_rule_the_running_smtpd_logged(
         with suppress(OSError):
             logged = [
                 x
-                for x in running.log.read_text().splitlines()
+                for x in running.smtpd_log.read_text().splitlines()
                 if "smtpd: reject stage=rcpt" in x and "b@example.org" in x
             ]
         time.sleep(0.1)

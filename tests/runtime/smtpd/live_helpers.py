@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +96,10 @@ def _kill_tree(pidfile: Path, proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_appliance() -> Iterator[Appliance]:
+def running_appliance(
+    profile_for: Callable[[dict[str, int]], str] = profile_text, port_timeout: float = 30.0
+) -> Iterator[Appliance]:
+    """`tayori run` of `profile_for(ports)` on free loopback ports, stopped (by PID) and removed after."""
     base = Path(tempfile.mkdtemp(prefix="tayori-smtpd-", dir="/tmp"))
     base.chmod(0o755)
     sockdir = Path(tempfile.mkdtemp(prefix="ts", dir="/tmp"))
@@ -104,7 +107,7 @@ def running_appliance() -> Iterator[Appliance]:
     root = base / "root"
     ports = {n: free_port() for n in ("smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps")}
     profile = base / "profile.yaml"
-    profile.write_text(profile_text(ports))
+    profile.write_text(profile_for(ports))
     env = dict(os.environ, TAYORI_SOCKET_DIR=str(sockdir))
     log = open(base / "run.log", "wb")  # noqa: SIM115 -- closed in finally
     proc = subprocess.Popen(
@@ -113,7 +116,7 @@ def running_appliance() -> Iterator[Appliance]:
     paths = StatePaths.at(root)
     try:
         for name in ("smtp", "submission", "submissions"):
-            wait_port(ports[name])
+            wait_port(ports[name], timeout=port_timeout)
         end = time.monotonic() + 30
         while not (sockdir / "dovecot/auth-tayori").exists() and time.monotonic() < end:
             time.sleep(0.1)
