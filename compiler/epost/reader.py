@@ -30,6 +30,7 @@ from tayori.compiler.epost.relay import (
 )
 from tayori.compiler.epost.settings import RegistryMapper, map_alias
 from tayori.compiler.epost.users import User, mailbox_root, read_accounts_tsv, read_idx, read_mailbox
+from tayori.compiler.legacy_text import DecodedText
 from tayori.compiler.legacy_tree import LegacyTree, is_special
 from tayori.compiler.registry import Progress, ReaderResult
 from tayori.compiler.report import ReportBuilder
@@ -103,6 +104,13 @@ READER = EpostReader()
 def _progress(progress: Progress | None, done: int, total: int, what: str) -> None:
     if progress is not None:
         progress(done, total, what)
+
+
+def _open_program_file(ctx: Ctx, *names: str) -> tuple[str, DecodedText] | None:
+    """The first of `names` in the program folder, opened through the report; None when absent or
+    unreadable (reported)."""
+    path = _program_file(ctx, *names)
+    return ctx.open(path) if path is not None else None
 
 
 def _program_file(ctx: Ctx, *names: str) -> Path | None:
@@ -344,33 +352,26 @@ def read_relay(ctx: Ctx) -> None:
 def read_global_files(ctx: Ctx) -> None:
     report = ctx.report
     filters = ctx.profile.setdefault("filters", [])
-    path = _program_file(ctx, "mail.dat")
-    if path is not None:
-        opened = ctx.open(path)
-        if opened is not None:
-            rel, decoded = opened
-            blocks = parse_maildat(decoded.lines)
-            ctx.problems(rel, "maildat", blocks.problems, raw_lines(decoded))
-            if ctx.settings.get("filters_on", True):
-                filters.extend(compile_maildat(ctx, rel, blocks, per_user=False))
-            else:
-                compile_maildat(ctx, rel, blocks, per_user=False)
-                report.unmapped("maildat.off", "epost.maildat.off", {}, file=rel)
-    path = _program_file(ctx, "virus.dat")
-    if path is not None:
-        opened = ctx.open(path)
-        if opened is not None:
-            rel, decoded = opened
-            report.upgraded("virusdat", "epost.virusdat", {}, file=rel)
-            report.mapped_range(rel, 1, len(decoded.lines))
+    opened = _open_program_file(ctx, "mail.dat")
+    if opened is not None:
+        rel, decoded = opened
+        blocks = parse_maildat(decoded.lines)
+        ctx.problems(rel, "maildat", blocks.problems, raw_lines(decoded))
+        if ctx.settings.get("filters_on", True):
+            filters.extend(compile_maildat(ctx, rel, blocks, per_user=False))
+        else:
+            compile_maildat(ctx, rel, blocks, per_user=False)
+            report.unmapped("maildat.off", "epost.maildat.off", {}, file=rel)
+    opened = _open_program_file(ctx, "virus.dat")
+    if opened is not None:
+        rel, decoded = opened
+        report.upgraded("virusdat", "epost.virusdat", {}, file=rel)
+        report.mapped_range(rel, 1, len(decoded.lines))
     _gateways(ctx)
     _header(ctx)
     _ordb(ctx)
     for name, key in IP_TABLES.items():
-        path = _program_file(ctx, name)
-        if path is None:
-            continue
-        opened = ctx.open(path)
+        opened = _open_program_file(ctx, name)
         if opened is None:
             continue
         rel, decoded = opened
@@ -380,16 +381,14 @@ def read_global_files(ctx: Ctx) -> None:
         for e in parsed.entries:
             report.unmapped(f"iplist.{name}", key, {"pattern": e.pattern}, file=rel, line=e.line)
     _reject_ips(ctx)
-    path = _program_file(ctx, "sender.dat")
-    if path is not None:
-        opened = ctx.open(path)
-        if opened is not None:
-            rel, decoded = opened
-            for line in decoded.lines:
-                if line.text.strip() and not line.text.startswith("'"):
-                    report.unmapped("sender.global", "epost.sender.global", {}, file=rel, line=line.number)
-                else:
-                    report.mapped(rel, line.number)
+    opened = _open_program_file(ctx, "sender.dat")
+    if opened is not None:
+        rel, decoded = opened
+        for line in decoded.lines:
+            if line.text.strip() and not line.text.startswith("'"):
+                report.unmapped("sender.global", "epost.sender.global", {}, file=rel, line=line.number)
+            else:
+                report.mapped(rel, line.number)
     if ctx.program is not None:
         prel = tree_rel(ctx.tree, ctx.program)
         for p in ctx.tree.children(prel, dirs=False) if prel else ctx.tree.children(dirs=False):
@@ -400,55 +399,51 @@ def read_global_files(ctx: Ctx) -> None:
 def _gateways(ctx: Ctx) -> None:
     report = ctx.report
     routes: list[Route] = ctx.profile.setdefault("routes", [])
-    path = _program_file(ctx, "gateway.dat")
-    if path is not None:
-        opened = ctx.open(path)
-        if opened is not None:
-            rel, decoded = opened
-            parsed = parse_gateway(decoded.lines)
-            ctx.problems(rel, "gateway", parsed.problems, raw_lines(decoded))
-            report.mapped(rel, *parsed.comments)
-            for rule in parsed.rules:
-                gw = rule.gateways[0]
-                if gw.password:
-                    report.secret(gw.password)
-                if rule.sender or len(rule.gateways) > 1 or "@" in rule.target:
+    opened = _open_program_file(ctx, "gateway.dat")
+    if opened is not None:
+        rel, decoded = opened
+        parsed = parse_gateway(decoded.lines)
+        ctx.problems(rel, "gateway", parsed.problems, raw_lines(decoded))
+        report.mapped(rel, *parsed.comments)
+        for rule in parsed.rules:
+            gw = rule.gateways[0]
+            if gw.password:
+                report.secret(gw.password)
+            if rule.sender or len(rule.gateways) > 1 or "@" in rule.target:
+                report.unmapped(
+                    "gateway.extension",
+                    "epost.gateway.extension",
+                    {"target": rule.target},
+                    file=rel,
+                    line=rule.line,
+                )
+            data: dict[str, Any] = {
+                "domains": [rule.target],
+                "host": gw.host,
+                "port": gw.port,
+                "tls": "implicit" if gw.implicit_tls else "opportunistic",
+                "origin": f"{rel}:{rule.line}",
+            }
+            if gw.auth_user:
+                key = f"epost-gateway-{rule.line}"
+                data["auth_user"] = gw.auth_user
+                if gw.password is not None:
+                    data["password_secret"] = key
+                    ctx.secrets.setdefault("smarthosts", {})[key] = gw.password
+                else:
                     report.unmapped(
-                        "gateway.extension",
-                        "epost.gateway.extension",
+                        "gateway.password",
+                        "epost.gateway.password",
                         {"target": rule.target},
                         file=rel,
                         line=rule.line,
                     )
-                data: dict[str, Any] = {
-                    "domains": [rule.target],
-                    "host": gw.host,
-                    "port": gw.port,
-                    "tls": "implicit" if gw.implicit_tls else "opportunistic",
-                    "origin": f"{rel}:{rule.line}",
-                }
-                if gw.auth_user:
-                    key = f"epost-gateway-{rule.line}"
-                    data["auth_user"] = gw.auth_user
-                    if gw.password is not None:
-                        data["password_secret"] = key
-                        ctx.secrets.setdefault("smarthosts", {})[key] = gw.password
-                    else:
-                        report.unmapped(
-                            "gateway.password",
-                            "epost.gateway.password",
-                            {"target": rule.target},
-                            file=rel,
-                            line=rule.line,
-                        )
-                route = ctx.build(Route, data, file=rel, line=rule.line, area="gateway")
-                if route is not None:
-                    routes.append(route)
-                    report.mapped(rel, rule.line)
-                    if not gw.implicit_tls:
-                        report.info(
-                            "gateway.tls", "epost.gateway.tls", {"target": rule.target}, file=rel, line=rule.line
-                        )
+            route = ctx.build(Route, data, file=rel, line=rule.line, area="gateway")
+            if route is not None:
+                routes.append(route)
+                report.mapped(rel, rule.line)
+                if not gw.implicit_tls:
+                    report.info("gateway.tls", "epost.gateway.tls", {"target": rule.target}, file=rel, line=rule.line)
     gateway = ctx.settings.get("send_gateway")
     if gateway is not None:
         host, origin = gateway
@@ -465,10 +460,7 @@ def _gateways(ctx: Ctx) -> None:
 
 
 def _header(ctx: Ctx) -> None:
-    path = _program_file(ctx, "header.dat")
-    if path is None:
-        return
-    opened = ctx.open(path)
+    opened = _open_program_file(ctx, "header.dat")
     if opened is None:
         return
     rel, decoded = opened
@@ -481,10 +473,7 @@ def _header(ctx: Ctx) -> None:
 
 
 def _ordb(ctx: Ctx) -> None:
-    path = _program_file(ctx, "ordb.dat")
-    if path is None:
-        return
-    opened = ctx.open(path)
+    opened = _open_program_file(ctx, "ordb.dat")
     if opened is None:
         return
     rel, decoded = opened
@@ -508,10 +497,7 @@ def _ordb(ctx: Ctx) -> None:
 
 def _reject_ips(ctx: Ctx) -> None:
     """rejectsmtpip.dat: permanent entries become refusing relay rules ahead of effect.dat's."""
-    path = _program_file(ctx, "rejectsmtpip.dat")
-    if path is None:
-        return
-    opened = ctx.open(path)
+    opened = _open_program_file(ctx, "rejectsmtpip.dat")
     if opened is None:
         return
     rel, decoded = opened
