@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import DecodedText
 from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, LegacyTree
+from tayori.compiler.problems import Problem
 from tayori.compiler.report import ReportBuilder
 
 M = TypeVar("M", bound=BaseModel)

@@ -13,8 +13,8 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import Line
+from tayori.compiler.problems import Problem
 
 TYPES = ("true", "false", "default", "norelay", "only")
 

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from tayori.compiler.epost.passwords import base64_decode
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import Line
+from tayori.compiler.problems import Problem
 
 _AUTH = re.compile(r"^([0-3])(CRAM-MD5|LOGIN|PLAIN|XOAUTH2)$", re.IGNORECASE)
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)$")

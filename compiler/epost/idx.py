@@ -11,8 +11,8 @@ import binascii
 from dataclasses import dataclass, field
 
 from tayori.compiler.epost.passwords import recover
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import Line
+from tayori.compiler.problems import Problem
 
 
 @dataclass

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import Line, decode_jis_or_cp932
+from tayori.compiler.problems import Problem
 
 KEYS = (
     "ForwardSubject",

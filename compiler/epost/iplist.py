@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from tayori.compiler.epost.effect import client_patterns
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import Line
+from tayori.compiler.problems import Problem
 
 _ZONE = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\.?$")
 

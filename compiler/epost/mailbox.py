@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from tayori.compiler.epost.passwords import is_spa, recover
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import DecodedText, Line, decode_jis_or_cp932, decode_legacy
+from tayori.compiler.problems import Problem
 
 _ADDRESS_PATTERN = re.compile(r"^[^@\s<>\"]*@?[^@\s<>\"]*$")
 _MEMBER = re.compile(r"^(?:(.*?)\s*)?<([^<>\s]+@[^<>\s]+)>\s*$")

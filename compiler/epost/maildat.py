@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import Line
+from tayori.compiler.problems import Problem
 
 HEADER_KEYS = (
     "Received",

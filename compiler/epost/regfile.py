@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tayori.compiler.epost.problems import Problem
 from tayori.compiler.legacy_text import Line
+from tayori.compiler.problems import Problem
 
 HEADER_V5 = "Windows Registry Editor Version 5.00"
 HEADER_V4 = "REGEDIT4"

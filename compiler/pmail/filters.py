@@ -16,9 +16,9 @@ import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from tayori.compiler.legacy_text import Line
+from tayori.compiler.problems import Problem
 
 TYPES = ("TEXT", "SUBJECT", "EXEC", "ZIPSHA1", "MULTI", "POINT")
 _HEADER = re.compile(r"^FILTER(\d{1,4})\s*=(.*)$", re.IGNORECASE)
@@ -48,18 +48,11 @@ class FilterDef:
         return out
 
 
-@dataclass(frozen=True)
-class FilterProblem:
-    line: int
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
 @dataclass
 class FilterFile:
     filters: list[FilterDef] = field(default_factory=list)
     structure: list[int] = field(default_factory=list)
-    problems: list[FilterProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _header_fields(text: str) -> list[str] | None:
@@ -80,11 +73,11 @@ def parse_filters(lines: Iterable[Line]) -> FilterFile:
         nonlocal current, inside
         if current is not None:
             key = "pmail.filter.unterminated" if inside else "pmail.filter.no_block"
-            out.problems.append(FilterProblem(current.header_line, key, {"number": current.number}))
+            out.problems.append(Problem(current.header_line, key, {"number": current.number}))
             # The block's own lines are reported through the header's entry; keep them out of
             # the mapped filters.
             for n in current.lines[1:]:
-                out.problems.append(FilterProblem(n, "pmail.filter.orphan_line", {"number": current.number}))
+                out.problems.append(Problem(n, "pmail.filter.orphan_line", {"number": current.number}))
         current, inside = None, False
 
     for line in lines:
@@ -94,7 +87,7 @@ def parse_filters(lines: Iterable[Line]) -> FilterFile:
             if m:
                 if int(m.group(1)) != current.number:
                     out.problems.append(
-                        FilterProblem(line.number, "pmail.filter.number_mismatch", {"number": current.number})
+                        Problem(line.number, "pmail.filter.number_mismatch", {"number": current.number})
                     )
                 current.end_line = line.number
                 out.filters.append(current)
@@ -115,30 +108,28 @@ def parse_filters(lines: Iterable[Line]) -> FilterFile:
             number = int(m.group(1))
             fields = _header_fields(m.group(2))
             if not fields or len(fields) < 2 or number == 0:
-                out.problems.append(FilterProblem(line.number, "pmail.filter.bad_header", {}))
+                out.problems.append(Problem(line.number, "pmail.filter.bad_header", {}))
                 continue
             ftype = fields[1].upper()
             max_bytes: int | None = None
             if len(fields) > 2 and fields[2]:
                 max_bytes = int(fields[2]) if re.fullmatch(r"\d{1,12}", fields[2]) else -1
             if ftype not in TYPES or max_bytes == -1:
-                out.problems.append(FilterProblem(line.number, "pmail.filter.bad_header", {"type": fields[1]}))
+                out.problems.append(Problem(line.number, "pmail.filter.bad_header", {"type": fields[1]}))
                 continue
             if number in numbers:
-                out.problems.append(FilterProblem(line.number, "pmail.filter.duplicate", {"number": number}))
+                out.problems.append(Problem(line.number, "pmail.filter.duplicate", {"number": number}))
             numbers.add(number)
             current = FilterDef(number, fields[0], ftype, max_bytes, line.number)
             continue
         m = _START.match(text)
         if m and current is not None and not inside:
             if int(m.group(1)) != current.number:
-                out.problems.append(
-                    FilterProblem(line.number, "pmail.filter.number_mismatch", {"number": current.number})
-                )
+                out.problems.append(Problem(line.number, "pmail.filter.number_mismatch", {"number": current.number}))
             current.start_line = line.number
             inside = True
             continue
-        out.problems.append(FilterProblem(line.number, "pmail.filter.stray_line", {}))
+        out.problems.append(Problem(line.number, "pmail.filter.stray_line", {}))
     if current is not None:
         close_unterminated(0)
     return out

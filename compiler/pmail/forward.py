@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from tayori.compiler.legacy_text import Line
+from tayori.compiler.problems import Problem
 
 ACTIONS = ("NONE", "DELETE", "FILTERNONE", "FILTERDELETE", "SUBJECTONLY", "FILTERSUBJECTONLY")
 _ADDRESS = re.compile(r"^[^@\s,\"<>]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")
@@ -39,18 +39,11 @@ class ForwardRule:
         return "DELETE" not in self.action
 
 
-@dataclass(frozen=True)
-class ForwardProblem:
-    line: int
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
 @dataclass
 class ForwardFile:
     rules: list[ForwardRule] = field(default_factory=list)
     structure: list[int] = field(default_factory=list)
-    problems: list[ForwardProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def is_address(text: str) -> bool:
@@ -67,14 +60,12 @@ def parse_forward(lines: Iterable[Line]) -> ForwardFile:
         fields = [f.strip() for f in text.split(",")]
         index = next((i for i, f in enumerate(fields) if f.upper() in ACTIONS), None)
         if index is None:
-            out.problems.append(ForwardProblem(line.number, "pmail.forward.no_action"))
+            out.problems.append(Problem(line.number, "pmail.forward.no_action"))
             continue
         targets = [f for f in fields[:index] if f]
         bad = [t for t in targets if not is_address(t)]
         if not targets or bad:
-            out.problems.append(
-                ForwardProblem(line.number, "pmail.forward.bad_target", {"target": ", ".join(bad) or "-"})
-            )
+            out.problems.append(Problem(line.number, "pmail.forward.bad_target", {"target": ", ".join(bad) or "-"}))
             continue
         rest = fields[index + 1 :]
         while rest and not rest[-1]:
@@ -85,13 +76,11 @@ def parse_forward(lines: Iterable[Line]) -> ForwardFile:
         filters = [f for f in rest if f]
         bad_filters = [f for f in filters if "@" not in f and not _DOMAIN_FILTER.match(f)]
         if bad_filters:
-            out.problems.append(
-                ForwardProblem(line.number, "pmail.forward.bad_filter", {"filter": ", ".join(bad_filters)})
-            )
+            out.problems.append(Problem(line.number, "pmail.forward.bad_filter", {"filter": ", ".join(bad_filters)}))
             continue
         rule = ForwardRule(line.number, targets, fields[index].upper(), filters, flag)
         if rule.conditional and not filters:
-            out.problems.append(ForwardProblem(line.number, "pmail.forward.no_filter", {"action": rule.action}))
+            out.problems.append(Problem(line.number, "pmail.forward.no_filter", {"action": rule.action}))
             continue
         out.rules.append(rule)
     return out

@@ -15,11 +15,13 @@ install folder, `C:\\pmsrv` on the admin's machine):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
+from tayori.compiler.legacy_text import DecodedText, Line
 from tayori.compiler.legacy_tree import MAX_SETTINGS_FILE, LegacyTree, is_special
 from tayori.compiler.pmail import legacy_probes
 from tayori.compiler.pmail import messages as _messages  # noqa: F401  (registers the catalogue)
@@ -30,6 +32,7 @@ from tayori.compiler.pmail.forward import parse_forward, sender_pattern
 from tayori.compiler.pmail.ini import parse_ini
 from tayori.compiler.pmail.mapping import Mapper
 from tayori.compiler.pmail.settings import Settings
+from tayori.compiler.problems import Problem
 from tayori.compiler.registry import Progress, ReaderResult
 from tayori.compiler.report import ReportBuilder
 from tayori.profiles.model import (
@@ -59,6 +62,14 @@ class PmailReader:
         return _Run(tree, report, progress).run()
 
 
+class _Parsed(Protocol):
+    structure: list[int]
+    problems: list[Problem]
+
+
+P = TypeVar("P", bound=_Parsed)
+
+
 class _Run:
     def __init__(self, tree: LegacyTree, report: ReportBuilder, progress: Progress | None) -> None:
         self.tree = tree
@@ -66,6 +77,23 @@ class _Run:
         self.progress = progress
         self.passwords: dict[str, str] = {}
         self.secrets: dict[str, Any] = {}
+
+    def _parse_text(self, path: Path, parse: Callable[[list[Line]], P], area: str) -> tuple[str, DecodedText, P]:
+        """Open a rules file through the report, parse it, map its structure lines and report each
+        line the parser refused as `<area>.<problem>`."""
+        rel, decoded = self.r.open_text(path)
+        parsed = parse(decoded.lines)
+        self.r.mapped(rel, *parsed.structure)
+        for p in parsed.problems:
+            self.r.error(
+                f"{area}.{p.message.rsplit('.', 1)[-1]}",
+                p.message,
+                p.params,
+                file=rel,
+                line=p.line or None,
+                raw=decoded.lines[p.line - 1].text if p.line else None,
+            )
+        return rel, decoded, parsed
 
     def _find(self, name: str) -> Path | None:
         for parts in (("Data", name), (name,)):
@@ -483,18 +511,7 @@ class _Run:
                 self._forward(fwd, by_address[address])
 
     def _forward(self, path: Path, account: Account) -> None:
-        rel, decoded = self.r.open_text(path)
-        parsed = parse_forward(decoded.lines)
-        self.r.mapped(rel, *parsed.structure)
-        for p in parsed.problems:
-            self.r.error(
-                f"forward.{p.message.rsplit('.', 1)[-1]}",
-                p.message,
-                p.params,
-                file=rel,
-                line=p.line,
-                raw=decoded.lines[p.line - 1].text,
-            )
+        rel, decoded, parsed = self._parse_text(path, parse_forward, "forward")
         first = True
         for rule in parsed.rules:
             raw = decoded.lines[rule.line - 1].text
@@ -559,18 +576,7 @@ class _Run:
             path = self._find(name)
             if path is None or self._too_big(path):
                 continue
-            rel, decoded = self.r.open_text(path)
-            parsed = parse_filters(decoded.lines)
-            self.r.mapped(rel, *parsed.structure)
-            for p in parsed.problems:
-                self.r.error(
-                    f"filter.{p.message.rsplit('.', 1)[-1]}",
-                    p.message,
-                    p.params,
-                    file=rel,
-                    line=p.line or None,
-                    raw=decoded.lines[p.line - 1].text if p.line else None,
-                )
+            rel, decoded, parsed = self._parse_text(path, parse_filters, "filter")
             for f in parsed.filters:
                 where = {"file": rel, "line": f.header_line, "raw": decoded.lines[f.header_line - 1].text}
                 block = {"number": f.number, "name": f.name, "type": f.type, "lines": f"{f.lines[0]}-{f.lines[-1]}"}

@@ -1,4 +1,4 @@
-"""A parser's complaint about one line, turned into a report entry by the reader."""
+"""A legacy parser's complaint about one line, turned into a report entry by its reader (every dialect)."""
 
 from __future__ import annotations
 
