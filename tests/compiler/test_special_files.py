@@ -13,20 +13,26 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
 
+# (dialect, legacy folder: "shared:" under ../shared, else under the checkout, file to replace)
 CASES = [
-    ("xmail", SHARED / "samples" / "xmail" / "MailRoot", "server.tab"),
-    ("xmail", SHARED / "samples" / "xmail" / "MailRoot", "domains/*/*/user.tab"),
-    ("epost", SHARED / "samples" / "epost", "ms/mail.dat"),
-    ("pmail", REPO / "tests" / "fixtures" / "pmail" / "ja5bga", "Data/pmail.ini"),
+    ("xmail", "shared:samples/xmail/MailRoot", "server.tab"),
+    ("xmail", "shared:samples/xmail/MailRoot", "domains/*/*/user.tab"),
+    ("epost", "shared:samples/epost", "ms/mail.dat"),
+    ("pmail", "tests/fixtures/pmail/ja5bga", "Data/pmail.ini"),
 ]
 
 
 @pytest.mark.parametrize(("dialect", "source", "victim"), CASES, ids=[f"{c[0]}:{c[2]}" for c in CASES])
-def test_a_fifo_is_reported_not_waited_for(dialect: str, source: Path, victim: str, tmp_path: Path) -> None:
+def test_a_fifo_is_reported_not_waited_for(
+    dialect: str, source: str, victim: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if source.startswith("shared:"):
+        origin = request.getfixturevalue("shared") / source.removeprefix("shared:")  # skips without ../shared
+    else:
+        origin = REPO / source
     tree = tmp_path / "legacy"
-    shutil.copytree(source, tree, symlinks=True)
+    shutil.copytree(origin, tree, symlinks=True)
     target = sorted(tree.glob(victim))[0]
     target.unlink()
     os.mkfifo(target)
