@@ -46,57 +46,50 @@ def _remote_fn() -> Any:
 def _preload() -> None:
     """Load now what is otherwise imported lazily: after dropping to the mail user, the interpreter's
     own files may be unreadable (e.g. a Python installed under /root)."""
-    import codecs
-
-    for name in (
-        "utf-8",
-        "utf-8-sig",
-        "ascii",
-        "latin-1",
-        "iso-2022-jp",
-        "shift_jis",
-        "cp932",
-        "euc-jp",
-        "idna",
-        "utf-16",
-        "utf-16-le",
-        "utf-16-be",
-        "utf-32",
-        "utf-7",
-        "iso-2022-jp-2",
-        "iso-2022-jp-3",
-        "euc_jis_2004",
-        "shift_jis_2004",
-        "raw-unicode-escape",
-        "unicode-escape",
-        "cp1252",
-        "iso-8859-15",
-        "iso-8859-2",
-        "koi8-r",
-        "gb2312",
-        "gbk",
-        "gb18030",
-        "big5",
-        "euc-kr",
-        "cp949",
-        "iso-2022-kr",
-        "charmap",
-        "quopri",
-        "base64",
-    ):
-        codecs.lookup(name)
     import email.mime.multipart
     import email.mime.text  # noqa: F401
 
-    with contextlib.suppress(ImportError):
-        import dns.rdata
-        import dns.rdataclass
-        import dns.rdatatype
+    from tayori.runtime.preload import preload_codecs, preload_dns
 
-        for t in ("A", "AAAA", "MX", "TXT", "PTR", "CNAME", "SOA", "NS", "TLSA"):
-            dns.rdata.get_rdata_class(  # type: ignore[no-untyped-call]
-                dns.rdataclass.IN, dns.rdatatype.from_text(t)
-            )
+    preload_codecs(
+        (
+            "utf-8",
+            "utf-8-sig",
+            "ascii",
+            "latin-1",
+            "iso-2022-jp",
+            "shift_jis",
+            "cp932",
+            "euc-jp",
+            "idna",
+            "utf-16",
+            "utf-16-le",
+            "utf-16-be",
+            "utf-32",
+            "utf-7",
+            "iso-2022-jp-2",
+            "iso-2022-jp-3",
+            "euc_jis_2004",
+            "shift_jis_2004",
+            "raw-unicode-escape",
+            "unicode-escape",
+            "cp1252",
+            "iso-8859-15",
+            "iso-8859-2",
+            "koi8-r",
+            "gb2312",
+            "gbk",
+            "gb18030",
+            "big5",
+            "euc-kr",
+            "cp949",
+            "iso-2022-kr",
+            "charmap",
+            "quopri",
+            "base64",
+        )
+    )
+    preload_dns()
     with contextlib.suppress(ImportError):
         import tayori.runtime.outbound.dsn
         import tayori.runtime.outbound.retry  # noqa: F401

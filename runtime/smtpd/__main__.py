@@ -94,18 +94,13 @@ def preload() -> None:
     """Load, while still root, what is otherwise imported lazily: after dropping privileges the
     interpreter's own library may be unreadable (e.g. a Python installed under /root), and a failed
     lazy import in the middle of a session would end it."""
-    import codecs
     import email.parser  # noqa: F401
     import encodings.idna  # noqa: F401
 
-    import dns.rdata
-    import dns.rdataclass
-    import dns.rdatatype
+    from tayori.runtime.preload import preload_codecs, preload_dns
 
-    for name in ("idna", "ascii", "latin-1", "utf-8", "unicode_escape", "raw_unicode_escape"):
-        codecs.lookup(name)
-    for rtype in ("A", "AAAA", "MX", "TXT", "PTR", "CNAME", "NS", "SOA"):
-        dns.rdata.get_rdata_class(dns.rdataclass.IN, dns.rdatatype.from_text(rtype))  # type: ignore[no-untyped-call]
+    preload_codecs(("idna", "ascii", "latin-1", "utf-8", "unicode_escape", "raw_unicode_escape"))
+    preload_dns()
     with contextlib.suppress(ImportError):
         import uvloop  # noqa: F401
 
