@@ -92,6 +92,7 @@ def _preload() -> None:
     preload_dns()
     with contextlib.suppress(ImportError):
         import tayori.runtime.outbound.dsn
+        import tayori.runtime.outbound.remote  # _remote_fn() runs after the drop: off without a word else
         import tayori.runtime.outbound.retry  # noqa: F401
 
 
